@@ -1,0 +1,23 @@
+"""Configuration layer: YAML files in a folder -> validated desired state.
+
+Deliberately light (pydantic and PyYAML only, never the Genesys SDK) because it backs the
+offline ``iac validate``.
+"""
+
+from iac.config.json_schema import destinations_schema, render_schema
+from iac.config.loader import DesiredConfig, config_files, load_config
+from iac.config.models import Destination, DestinationsFile
+from iac.config.problems import ConfigError, Problem, SourceLocation
+
+__all__ = [
+    "ConfigError",
+    "DesiredConfig",
+    "Destination",
+    "DestinationsFile",
+    "Problem",
+    "SourceLocation",
+    "config_files",
+    "destinations_schema",
+    "load_config",
+    "render_schema",
+]

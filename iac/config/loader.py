@@ -1,0 +1,180 @@
+"""Reads a folder of YAML files into the desired state, collecting every problem at once.
+
+Per file: read text -> parse YAML (with lines) -> validate with pydantic. Then checks that span
+files: a logical key declared twice, and two keys naming the same partner event source. A
+templating step (later) slots in between reading and parsing, see ``_load_file``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from iac.config.messages import format_path, translate
+from iac.config.models import Destination, DestinationsFile
+from iac.config.problems import ConfigError, Problem, SourceLocation
+from iac.config.yaml_lines import ParsedYaml, YamlSyntaxError, parse_yaml
+
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class DesiredConfig:
+    """The desired state: destinations by logical key (sorted) and where each was declared."""
+
+    destinations: dict[str, Destination]
+    locations: dict[str, SourceLocation]
+    files: tuple[Path, ...] = field(default=())  # the YAML files read, in load order
+
+
+@dataclass
+class _FileResult:
+    problems: list[Problem] = field(default_factory=list)
+    # Keys as written (even if their body is invalid) and the destinations that validated.
+    keys: dict[str, SourceLocation] = field(default_factory=dict)
+    valid: dict[str, Destination] = field(default_factory=dict)
+
+
+def config_files(folder: Path) -> list[Path]:
+    """The YAML files directly in ``folder``, sorted by name; subfolders are not searched."""
+    if not folder.exists():
+        raise ConfigError(f"config folder not found: {folder}")
+    if not folder.is_dir():
+        raise ConfigError(f"config path is not a folder: {folder}")
+    files = sorted(
+        (p for p in folder.iterdir() if p.suffix in YAML_SUFFIXES and p.is_file()),
+        key=lambda p: p.name,
+    )
+    if not files:
+        raise ConfigError(f"no *.yaml or *.yml files in {folder}")
+    return files
+
+
+def load_config(folder: Path) -> DesiredConfig:
+    """Load and validate the YAML files in ``folder``; one ConfigError lists all problems."""
+    folder = Path(folder)
+    files = config_files(folder)
+    problems: list[Problem] = []
+    locations: dict[str, SourceLocation] = {}
+    destinations: dict[str, Destination] = {}
+    for path in files:
+        result = _load_file(path)
+        problems.extend(result.problems)
+        for key, where in result.keys.items():
+            first = locations.get(key)
+            if first is not None:
+                problems.append(
+                    Problem(
+                        where.file,
+                        where.line,
+                        format_path(("destinations", key)),
+                        f"destination {key!r} is already declared at {first}",
+                    )
+                )
+                continue
+            locations[key] = where
+            if key in result.valid:
+                destinations[key] = result.valid[key]
+    problems.extend(_identity_clashes(destinations, locations))
+    if problems:
+        raise ConfigError.from_problems(problems)
+    keys = sorted(destinations)
+    return DesiredConfig(
+        destinations={k: destinations[k] for k in keys},
+        locations={k: locations[k] for k in keys},
+        files=tuple(files),
+    )
+
+
+def _load_file(path: Path) -> _FileResult:
+    result = _FileResult()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        line = err.object[: err.start].count(b"\n") + 1
+        result.problems.append(Problem(path, line, "", "file is not valid UTF-8 text"))
+        return result
+    except OSError as err:
+        result.problems.append(Problem(path, 1, "", f"cannot read file: {err.strerror or err}"))
+        return result
+    # A template render step (text -> text) belongs here, before YAML sees the text.
+    try:
+        parsed = parse_yaml(text)
+    except YamlSyntaxError as err:
+        result.problems.append(Problem(path, err.line, "", err.message))
+        return result
+    if parsed is None:
+        return result  # empty or comments only: nothing declared
+    for dup in parsed.duplicates:
+        result.problems.append(
+            Problem(
+                path,
+                dup.line,
+                format_path(dup.path),
+                f"duplicate key {dup.path[-1]!r} (first at line {dup.first_line});"
+                " YAML would silently keep only the last one",
+            )
+        )
+    _validate(path, parsed, result)
+    return result
+
+
+def _validate(path: Path, parsed: ParsedYaml, result: _FileResult) -> None:
+    data = parsed.data
+    declared = data.get("destinations") if isinstance(data, dict) else None
+    if isinstance(declared, dict):
+        for key in declared:
+            if isinstance(key, str):
+                line = parsed.line_of(("destinations", key))
+                result.keys[key] = SourceLocation(path, line)
+    try:
+        model = DestinationsFile.model_validate(data)
+    except ValidationError as err:
+        for msg in translate(err.errors()):
+            result.problems.append(Problem(path, parsed.line_of(msg.loc), msg.path, msg.message))
+        # Keep the destinations that are fine on their own so cross-file checks still run.
+        if isinstance(declared, dict):
+            result.valid.update(_salvage(declared))
+        return
+    result.valid.update(model.destinations)
+
+
+def _salvage(declared: dict[Any, Any]) -> dict[str, Destination]:
+    valid: dict[str, Destination] = {}
+    for key, body in declared.items():
+        if not isinstance(key, str):
+            continue
+        try:
+            valid[key] = Destination.model_validate(body)
+        except ValidationError:
+            continue  # already reported by the whole-file validation
+    return valid
+
+
+def _identity_clashes(
+    destinations: dict[str, Destination], locations: dict[str, SourceLocation]
+) -> list[Problem]:
+    problems: list[Problem] = []
+    owners: dict[tuple[str, str, str], str] = {}
+    # Declaration order (file, line) decides which of two clashing keys is "first".
+    for key in sorted(destinations, key=lambda k: (str(locations[k].file), locations[k].line)):
+        identity = destinations[key].identity()
+        first = owners.setdefault(identity, key)
+        if first == key:
+            continue
+        where = locations[key]
+        account, region, suffix = identity
+        problems.append(
+            Problem(
+                where.file,
+                where.line,
+                format_path(("destinations", key)),
+                f"same aws_account_id, aws_region and event_source_suffix ({account}, {region},"
+                f" {suffix}) as {first!r} at {locations[first]}: both would be one partner"
+                " event source",
+            )
+        )
+    return problems
