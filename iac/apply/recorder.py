@@ -1,0 +1,42 @@
+"""Keeps the state current during an apply: every finished step is saved at once.
+
+A run that dies half-way therefore leaves a state that knows about every integration it
+made, so the next plan converges instead of creating duplicates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+
+from iac.state.model import ResourceState, State
+from iac.state.store import StateBackend
+
+
+class StateRecorder:
+    def __init__(self, store: StateBackend, state: State) -> None:
+        self._store = store
+        self.state = state
+        self._lock = asyncio.Lock()
+
+    def entry(self, key: str) -> ResourceState | None:
+        return self.state.resources.get(key)
+
+    async def put(self, key: str, resource: ResourceState) -> None:
+        async with self._lock:
+            self.state = self._store.write(self.state.with_resource(key, resource))
+
+    async def forget(self, key: str) -> None:
+        async with self._lock:
+            if key in self.state.resources:
+                self.state = self._store.write(self.state.without_resource(key))
+
+    async def drop_deposed(self, key: str, integration_id: str) -> None:
+        async with self._lock:
+            entry = self.state.resources.get(key)
+            if entry is None or integration_id not in entry.deposed:
+                return
+            kept = tuple(i for i in entry.deposed if i != integration_id)
+            self.state = self._store.write(
+                self.state.with_resource(key, replace(entry, deposed=kept))
+            )

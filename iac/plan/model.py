@@ -1,0 +1,90 @@
+"""The plan as plain data: what will change, why, and what drifted.
+
+Renderers, the applier and (later) saved plan files all read this; nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class Action(str, Enum):
+    CREATE = "create"
+    UPDATE = "update"
+    REPLACE = "replace"
+    DELETE = "delete"
+    NOOP = "no-op"
+
+
+@dataclass(frozen=True)
+class AttributeChange:
+    name: str
+    before: Any
+    after: Any
+    forces_replacement: bool = False
+
+
+@dataclass(frozen=True)
+class Change:
+    key: str
+    action: Action
+    # The integration acted on; None for a create.
+    id: str | None
+    # Live attributes (state's when Genesys no longer has it); None for a create.
+    before: dict[str, Any] | None
+    # Desired attributes; None for a delete.
+    after: dict[str, Any] | None
+    attribute_changes: tuple[AttributeChange, ...] = ()
+    # Config version read during refresh, for the PUT of an update.
+    live_version: int | None = None
+    # Keys whose changes must finish first (e.g. a delete freeing the AWS identity we reuse).
+    depends_on: tuple[str, ...] = ()
+    # Why, when it is not obvious from the attributes.
+    reason: str | None = None
+    # A delete of an integration a failed replace left behind, rather than of the key itself.
+    deposed: bool = False
+
+    @property
+    def job_id(self) -> str:
+        return f"{self.key}#deposed:{self.id}" if self.deposed else self.key
+
+
+@dataclass(frozen=True)
+class Drift:
+    """A managed destination that changed in Genesys since iac last applied it."""
+
+    key: str
+    id: str
+    deleted: bool
+    attribute_changes: tuple[AttributeChange, ...] = ()
+
+
+@dataclass(frozen=True)
+class Plan:
+    changes: tuple[Change, ...]
+    drift: tuple[Drift, ...] = field(default=())
+
+    @property
+    def actionable(self) -> tuple[Change, ...]:
+        return tuple(c for c in self.changes if c.action is not Action.NOOP)
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.actionable)
+
+    def counts(self) -> dict[str, int]:
+        """Terraform's tally: a replace adds one and destroys one."""
+        add = change = destroy = 0
+        for c in self.changes:
+            if c.action is Action.CREATE:
+                add += 1
+            elif c.action is Action.UPDATE:
+                change += 1
+            elif c.action is Action.DELETE:
+                destroy += 1
+            elif c.action is Action.REPLACE:
+                add += 1
+                destroy += 1
+        return {"add": add, "change": change, "destroy": destroy}

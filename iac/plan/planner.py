@@ -1,0 +1,159 @@
+"""The planner: a pure function of (desired, state, live) -> Plan. No I/O in here.
+
+``desired`` maps logical keys to configuration attributes, ``state`` is what iac last
+applied, ``live`` is what Genesys holds now (by integration id). Differences are measured
+against live, so the plan is what it would take to make Genesys match the configuration;
+where live no longer matches state, the plan reports drift.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from deepdiff import DeepDiff
+
+from iac.genesys.live import LiveDestination
+from iac.plan.model import Action, AttributeChange, Change, Drift, Plan
+from iac.state.model import State
+
+# Changing any of these means a different AWS partner event source: replace, not update.
+IDENTITY_ATTRIBUTES = ("aws_account_id", "aws_region", "event_source_suffix")
+
+Attributes = Mapping[str, Any]
+
+
+def plan(
+    desired: Mapping[str, Attributes],
+    state: State,
+    live: Mapping[str, LiveDestination],
+) -> Plan:
+    changes: list[Change] = []
+    drift: list[Drift] = []
+    for key in sorted(set(desired) | set(state.resources)):
+        recorded = state.resources.get(key)
+        current = live.get(recorded.id) if recorded else None
+        deposed: list[Change] = []
+        if recorded is not None:
+            found = _drift(key, recorded.id, recorded.attributes, current)
+            if found:
+                drift.append(found)
+            deposed = _deposed_deletes(key, recorded.deposed, live)
+            changes.extend(deposed)
+        if key in desired:
+            changes.append(_converge(key, dict(desired[key]), recorded is not None, current))
+        elif recorded is not None:
+            before = current.attributes if current else recorded.attributes
+            changes.append(
+                Change(
+                    key=key,
+                    action=Action.DELETE,
+                    id=recorded.id,
+                    before=dict(before),
+                    after=None,
+                    reason=None if current else "already deleted outside iac; forgets it",
+                    # The state entry goes with this delete, so leftovers go first.
+                    depends_on=tuple(d.job_id for d in deposed),
+                )
+            )
+    return Plan(changes=tuple(_order_identity_reuse(changes)), drift=tuple(drift))
+
+
+def attribute_changes(before: Attributes, after: Attributes) -> tuple[AttributeChange, ...]:
+    """Per-attribute differences, in the order of ``after``'s attributes."""
+    # ignore_order: topic filters are a set; their order carries no meaning.
+    affected = DeepDiff(dict(before), dict(after), ignore_order=True).affected_root_keys
+    names = [n for n in after if n in affected] + [
+        n for n in before if n in affected and n not in after
+    ]
+    return tuple(
+        AttributeChange(
+            name=n,
+            before=before.get(n),
+            after=after.get(n),
+            # Setting an identity for the first time (an integration whose configuration
+            # never landed) creates the partner event source; only changing one replaces.
+            forces_replacement=n in IDENTITY_ATTRIBUTES and before.get(n) is not None,
+        )
+        for n in names
+    )
+
+
+def _converge(
+    key: str, wanted: dict[str, Any], in_state: bool, current: LiveDestination | None
+) -> Change:
+    if current is None:
+        reason = "deleted outside iac; creates it again" if in_state else None
+        return Change(
+            key=key, action=Action.CREATE, id=None, before=None, after=wanted, reason=reason
+        )
+    diffs = attribute_changes(current.attributes, wanted)
+    if not diffs:
+        action = Action.NOOP
+    elif any(d.forces_replacement for d in diffs):
+        action = Action.REPLACE
+    else:
+        action = Action.UPDATE
+    return Change(
+        key=key,
+        action=action,
+        id=current.id,
+        before=dict(current.attributes),
+        after=wanted,
+        attribute_changes=diffs,
+        live_version=current.version,
+    )
+
+
+def _drift(
+    key: str, id_: str, recorded: Attributes, current: LiveDestination | None
+) -> Drift | None:
+    if current is None:
+        return Drift(key=key, id=id_, deleted=True)
+    diffs = attribute_changes(recorded, current.attributes)
+    return Drift(key=key, id=id_, deleted=False, attribute_changes=diffs) if diffs else None
+
+
+def _deposed_deletes(
+    key: str, deposed: tuple[str, ...], live: Mapping[str, LiveDestination]
+) -> list[Change]:
+    return [
+        Change(
+            key=key,
+            action=Action.DELETE,
+            id=old,
+            before=dict(live[old].attributes) if old in live else None,
+            after=None,
+            deposed=True,
+            reason="left behind by an earlier replace"
+            + ("" if old in live else "; already deleted, forgets it"),
+        )
+        for old in deposed
+    ]
+
+
+def _identity(attributes: Attributes | None) -> tuple[Any, ...] | None:
+    if not attributes:
+        return None
+    return tuple(attributes.get(a) for a in IDENTITY_ATTRIBUTES)
+
+
+def _order_identity_reuse(changes: list[Change]) -> list[Change]:
+    """Make a change that takes an AWS identity wait for the change that frees it.
+
+    Genesys refuses two integrations with one account+region+suffix, so moving a suffix from
+    one key to another must delete (or replace away) the old holder first.
+    """
+    freed: dict[tuple[Any, ...], str] = {}
+    for c in changes:
+        if c.action in (Action.DELETE, Action.REPLACE) and (ident := _identity(c.before)):
+            freed[ident] = c.job_id
+    ordered = []
+    for c in changes:
+        ident = _identity(c.after) if c.action in (Action.CREATE, Action.REPLACE) else None
+        holder = freed.get(ident) if ident else None
+        if holder and holder != c.job_id:
+            c = replace(c, depends_on=(*c.depends_on, holder))
+        ordered.append(c)
+    return ordered

@@ -1,0 +1,137 @@
+"""The plan as text, in Terraform's manner: markers, old -> new, and a one-line tally."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from iac.plan.model import Action, AttributeChange, Change, Drift, Plan
+
+_MARKER = {
+    Action.CREATE: "  +",
+    Action.UPDATE: "  ~",
+    Action.REPLACE: "-/+",
+    Action.DELETE: "  -",
+}
+_HEADLINE = {
+    Action.CREATE: "will be created",
+    Action.UPDATE: "will be updated in-place",
+    Action.REPLACE: "must be replaced",
+    Action.DELETE: "will be destroyed",
+}
+
+
+def render_text(plan: Plan) -> str:
+    lines: list[str] = []
+    if plan.drift:
+        lines += _render_drift(plan.drift)
+    if not plan.has_changes:
+        lines.append("No changes. Your Genesys Cloud destinations match the configuration.")
+        return "\n".join(lines) + "\n"
+    lines += [
+        "iac will perform the following actions:",
+        "",
+    ]
+    for change in plan.actionable:
+        lines += _render_change(change)
+        lines.append("")
+    counts = plan.counts()
+    lines.append(
+        f"Plan: {counts['add']} to add, {counts['change']} to change, "
+        f"{counts['destroy']} to destroy."
+    )
+    return "\n".join(lines) + "\n"
+
+
+def summary_line(plan: Plan) -> str:
+    counts = plan.counts()
+    return f"{counts['add']} to add, {counts['change']} to change, {counts['destroy']} to destroy"
+
+
+def _address(change: Change | Drift) -> str:
+    return f"destination.{change.key}"
+
+
+def _render_change(change: Change) -> list[str]:
+    headline = _HEADLINE[change.action]
+    if change.deposed:
+        headline = f"(deposed object {change.id}) {headline}"
+    lines = [f"  # {_address(change)} {headline}"]
+    if change.reason:
+        lines.append(f"  # ({change.reason})")
+    if change.depends_on:
+        lines.append(f"  # (after {', '.join(change.depends_on)})")
+    lines.append(f'{_MARKER[change.action]} destination "{change.key}" {{')
+    if change.id and change.action is not Action.CREATE:
+        lines.append(f"        {'id':<{_width(change)}} = {_fmt(change.id)}")
+    if change.action is Action.CREATE:
+        assert change.after is not None
+        lines += _all_attributes("+", change.after, _width(change))
+    elif change.action is Action.DELETE:
+        lines += _all_attributes("-", change.before or {}, _width(change))
+    else:
+        lines += _changed_attributes(change.attribute_changes, _width(change))
+        unchanged = len(change.after or {}) - len(change.attribute_changes)
+        if unchanged:
+            lines.append(f"        # ({unchanged} unchanged attributes hidden)")
+    lines.append("    }")
+    return lines
+
+
+def _render_drift(drift: tuple[Drift, ...]) -> list[str]:
+    lines = [
+        "Note: Objects have changed outside of iac",
+        "",
+        "iac detected the following changes made outside of iac since the last apply:",
+        "",
+    ]
+    for d in drift:
+        if d.deleted:
+            lines.append(f"  # {_address(d)} (id {d.id}) has been deleted")
+        else:
+            lines.append(f"  # {_address(d)} (id {d.id}) has changed")
+            width = max(len(a.name) for a in d.attribute_changes)
+            lines += _changed_attributes(d.attribute_changes, width)
+        lines.append("")
+    return lines
+
+
+def _width(change: Change) -> int:
+    names = [*(change.after or change.before or {}), "id"]
+    return max(len(n) for n in names)
+
+
+def _all_attributes(marker: str, attributes: dict[str, Any], width: int) -> list[str]:
+    return [
+        f"      {marker} {name:<{width}} = {_fmt(value)}"
+        for name, value in attributes.items()
+        if value is not None
+    ]
+
+
+def _changed_attributes(changes: tuple[AttributeChange, ...], width: int) -> list[str]:
+    lines = []
+    for a in changes:
+        note = " # forces replacement" if a.forces_replacement else ""
+        if isinstance(a.before, list) and isinstance(a.after, list):
+            lines.append(f"      ~ {a.name:<{width}} = [{note}")
+            removed = [v for v in a.before if v not in a.after]
+            added = [v for v in a.after if v not in a.before]
+            lines += [f"          - {_fmt(v)}," for v in removed]
+            lines += [f"          + {_fmt(v)}," for v in added]
+            lines.append("        ]")
+        elif a.before is None:
+            lines.append(f"      + {a.name:<{width}} = {_fmt(a.after)}{note}")
+        elif a.after is None:
+            lines.append(f"      - {a.name:<{width}} = {_fmt(a.before)} -> null{note}")
+        else:
+            lines.append(f"      ~ {a.name:<{width}} = {_fmt(a.before)} -> {_fmt(a.after)}{note}")
+    return lines
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, list):
+        if not value:
+            return "[]"
+        return "[" + ", ".join(_fmt(v) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=False)

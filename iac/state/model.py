@@ -1,0 +1,44 @@
+"""The state document as plain data: what iac last applied, per logical key.
+
+Kept free of I/O so the planner can take it as an argument and tests can build it by hand.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class ResourceState:
+    """One managed destination: its Genesys id and the attributes last applied to it."""
+
+    id: str
+    attributes: dict[str, Any]
+    # Ids of integrations a replace left behind because deleting them failed; the next
+    # plan deletes them (Terraform calls these "deposed" objects).
+    deposed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class State:
+    lineage: str
+    serial: int
+    # The org this state describes (API base URL, or "sandbox"): applying a state to
+    # another org would mistake its ids for deleted integrations.
+    target: str
+    resources: dict[str, ResourceState] = field(default_factory=dict)
+    version: int = FORMAT_VERSION
+
+    @classmethod
+    def new(cls, target: str) -> State:
+        return cls(lineage=str(uuid.uuid4()), serial=0, target=target)
+
+    def with_resource(self, key: str, resource: ResourceState) -> State:
+        return replace(self, resources={**self.resources, key: resource})
+
+    def without_resource(self, key: str) -> State:
+        return replace(self, resources={k: v for k, v in self.resources.items() if k != key})

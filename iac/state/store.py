@@ -1,0 +1,131 @@
+"""Local state backend: ``<dir>/<workspace>.json``, written atomically with a backup.
+
+Backends stay behind the small ``StateBackend`` interface so a remote one (e.g.
+PostgreSQL) can replace the local files without touching the planner or applier.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from dataclasses import asdict, replace
+from pathlib import Path
+from typing import Any, Protocol
+
+from pydantic import TypeAdapter, ValidationError
+
+from iac.errors import IacError
+from iac.state.lock import StateLock
+from iac.state.model import FORMAT_VERSION, State
+
+_WORKSPACE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_STATE_ADAPTER = TypeAdapter(State)
+
+
+class StateError(IacError):
+    pass
+
+
+class StateBackend(Protocol):
+    def read(self) -> State | None: ...
+
+    def write(self, state: State) -> State: ...
+
+    def lock(self, operation: str, timeout: float) -> StateLock: ...
+
+
+class LocalStateStore:
+    def __init__(self, directory: Path, workspace: str = "default") -> None:
+        if not _WORKSPACE.match(workspace):
+            raise StateError(
+                f"Invalid workspace name {workspace!r}: use letters, digits, '.', '_' or '-'."
+            )
+        self.directory = directory
+        self.workspace = workspace
+        self.path = directory / f"{workspace}.json"
+        self.backup_path = directory / f"{workspace}.json.backup"
+
+    def lock(self, operation: str, timeout: float = 0.0) -> StateLock:
+        return StateLock(self.directory / f"{self.workspace}.lock", operation, timeout)
+
+    def read(self) -> State | None:
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+        try:
+            data = json.loads(text)
+        except ValueError as err:
+            raise StateError(
+                f"{self.path}: not valid JSON ({err}); {self._restore_hint()}"
+            ) from None
+        if not isinstance(data, dict) or data.get("version") != FORMAT_VERSION:
+            found = data.get("version") if isinstance(data, dict) else None
+            raise StateError(
+                f"{self.path}: state format version {found!r} is not supported "
+                f"(this iac writes version {FORMAT_VERSION})."
+            )
+        try:
+            return _STATE_ADAPTER.validate_python(data)
+        except ValidationError as err:
+            first = err.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise StateError(
+                f"{self.path}: {where}: {first['msg']}; {self._restore_hint()}"
+            ) from None
+
+    def write(self, state: State) -> State:
+        """Write ``state`` with its serial incremented; returns what was written."""
+        written = replace(state, serial=state.serial + 1)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        payload = json.dumps(_to_json(written), indent=2, sort_keys=False) + "\n"
+        fd, tmp = tempfile.mkstemp(prefix=f".{self.workspace}.", suffix=".tmp", dir=self.directory)
+        try:
+            os.fchmod(fd, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(payload)
+                handle.flush()
+                os.fsync(handle.fileno())
+            if self.path.exists():
+                # A hard link keeps the previous version without a window where no state exists.
+                self.backup_path.unlink(missing_ok=True)
+                os.link(self.path, self.backup_path)
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        _fsync_dir(self.directory)
+        return written
+
+    def _restore_hint(self) -> str:
+        if self.backup_path.exists():
+            return f"the previous version is in {self.backup_path}"
+        return "no backup exists"
+
+
+def _to_json(state: State) -> dict[str, Any]:
+    data = asdict(state)
+    resources = {}
+    for key in sorted(state.resources):
+        entry = data["resources"][key]
+        entry["deposed"] = list(entry["deposed"])
+        if not entry["deposed"]:
+            del entry["deposed"]
+        resources[key] = entry
+    return {
+        "version": state.version,
+        "lineage": state.lineage,
+        "serial": state.serial,
+        "target": state.target,
+        "resources": resources,
+    }
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
