@@ -23,7 +23,7 @@ from tenacity import (
     RetryCallState,
     retry_if_exception,
     stop_after_attempt,
-    wait_exponential_jitter,
+    wait_random_exponential,
 )
 
 from iac.genesys.errors import GenesysApiError, from_api_exception, from_transport_error
@@ -86,8 +86,8 @@ class GenesysClient:
         self._create_lock = asyncio.Lock()
         self._known_ids: set[str] | None = None
         self._honours_creation_name: bool | None = None
-        self._backoff = wait_exponential_jitter(
-            initial=self.policy.backoff_initial, max=self.policy.backoff_max
+        self._backoff = wait_random_exponential(
+            multiplier=self.policy.backoff_initial, max=self.policy.backoff_max
         )
 
     async def __aenter__(self) -> GenesysClient:
