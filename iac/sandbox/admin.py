@@ -1,0 +1,67 @@
+"""Sandbox-only control paths under /__sandbox/: no auth, never rate limited."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from iac.sandbox import faults as faults_mod
+from iac.sandbox import views
+from iac.sandbox.activation import ActivationPolicy
+from iac.sandbox.body import parse_json, parse_object
+from iac.sandbox.errors import ApiError, not_found
+from iac.sandbox.faults import FaultBook
+from iac.sandbox.org import OrgStore
+from iac.sandbox.reply import Reply
+from iac.sandbox.requestlog import RequestLog
+from iac.sandbox.tokens import TokenStore
+
+PREFIX = "/__sandbox/"
+_INTEGRATION = re.compile(r"/__sandbox/integrations/(?P<id>[^/]+)")
+
+
+@dataclass
+class Admin:
+    store: OrgStore
+    faults: FaultBook
+    requests: RequestLog
+    activation: ActivationPolicy
+    tokens: TokenStore
+
+    def handle(self, method: str, path: str, body: bytes) -> Reply:
+        try:
+            return self._route(method, path, body)
+        except ApiError as err:
+            return Reply.from_error(err)
+
+    def _route(self, method: str, path: str, body: bytes) -> Reply:
+        key = (method, path)
+        if path == "/__sandbox/faults":
+            if method == "PUT":
+                self.faults.replace(faults_mod.parse_rules(parse_json(body)))
+            elif method == "POST":
+                self.faults.append(faults_mod.parse_rule(parse_json(body)))
+            elif method == "DELETE":
+                self.faults.replace([])
+            elif method != "GET":
+                raise not_found(f"Sandbox path {method} {path}")
+            return Reply.ok(self.faults.to_json())
+        if key == ("GET", "/__sandbox/requests"):
+            return Reply.ok(self.requests.to_json())
+        if key == ("DELETE", "/__sandbox/requests"):
+            self.requests.clear()
+            return Reply.ok([])
+        if key == ("GET", "/__sandbox/org"):
+            return Reply.ok(self.store.snapshot())
+        if key == ("GET", "/__sandbox/activation"):
+            return Reply.ok(self.activation.to_json())
+        if key == ("PUT", "/__sandbox/activation"):
+            self.activation.update(parse_object(body))
+            return Reply.ok(self.activation.to_json())
+        if key == ("DELETE", "/__sandbox/tokens"):
+            return Reply.ok({"revoked": self.tokens.revoke_all()})
+        found = _INTEGRATION.fullmatch(path)
+        if found and method == "PATCH":
+            rec = self.store.admin_edit(found["id"], parse_object(body))
+            return Reply.ok(views.integration_json(rec, expand_config=True))
+        raise not_found(f"Sandbox path {method} {path}")

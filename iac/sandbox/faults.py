@@ -1,0 +1,164 @@
+"""Fault rules: scripted failures injected in front of the API, for resilience tests."""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import random
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from iac.sandbox.errors import ApiError, bad_request, error_body
+
+ACTIONS = ("respond", "drop_after_commit")
+_KEYS = {"method", "path", "status", "retry_after", "on_calls", "probability", "times", "action",
+         "code", "message"}
+_STATE_KEYS = {"calls", "fired"}  # reported by GET; ignored on input so a GET can be PUT back
+
+
+@dataclass
+class FaultRule:
+    method: str
+    path: str
+    status: int = 503
+    action: str = "respond"
+    retry_after: int | None = None
+    on_calls: list[int] | None = None
+    probability: float | None = None
+    times: int | None = None
+    code: str | None = None
+    message: str | None = None
+    calls: int = field(default=0, compare=False)
+    fired: int = field(default=0, compare=False)
+
+    def matches(self, method: str, path: str) -> bool:
+        return self.method in ("*", method) and fnmatch.fnmatchcase(path, self.path)
+
+    def response(self) -> tuple[int, dict[str, Any], dict[str, str]]:
+        message = self.message or f"Injected fault: HTTP {self.status}."
+        headers: dict[str, str] = {}
+        if self.retry_after is not None:
+            headers["Retry-After"] = str(self.retry_after)
+        return self.status, error_body(self.status, self.code, message), headers
+
+    def to_json(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {"method": self.method, "path": self.path, "status": self.status,
+                               "action": self.action}
+        for key in ("retry_after", "on_calls", "probability", "times", "code", "message"):
+            value = getattr(self, key)
+            if value is not None:
+                doc[key] = value
+        doc.update(calls=self.calls, fired=self.fired)
+        return doc
+
+
+def _int(doc: dict[str, Any], key: str, low: int) -> int | None:
+    value = doc.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise bad_request(f"Fault rule {key} must be an integer >= {low}.")
+    return value
+
+
+def parse_rule(doc: Any) -> FaultRule:
+    """One rule from its JSON form; raises a 400 ApiError naming what is wrong."""
+    if not isinstance(doc, dict):
+        raise bad_request("A fault rule must be a JSON object.")
+    unknown = set(doc) - _KEYS - _STATE_KEYS
+    if unknown:
+        raise bad_request(f"Unknown fault rule keys: {', '.join(sorted(unknown))}.")
+    method, path = doc.get("method", "*"), doc.get("path")
+    if not isinstance(method, str) or not isinstance(path, str) or not path:
+        raise bad_request("A fault rule needs string method and path.")
+    action = doc.get("action", "respond")
+    if action not in ACTIONS:
+        raise bad_request(f"Fault rule action must be one of {', '.join(ACTIONS)}.")
+    status = _int(doc, "status", 100)
+    on_calls = doc.get("on_calls")
+    if on_calls is not None and (
+        not isinstance(on_calls, list)
+        or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 1 for n in on_calls)
+    ):
+        raise bad_request("Fault rule on_calls must be a list of integers >= 1.")
+    probability = doc.get("probability")
+    if probability is not None and (
+        isinstance(probability, bool)
+        or not isinstance(probability, int | float)
+        or not 0 <= probability <= 1
+    ):
+        raise bad_request("Fault rule probability must be a number between 0 and 1.")
+    for key in ("code", "message"):
+        if doc.get(key) is not None and not isinstance(doc[key], str):
+            raise bad_request(f"Fault rule {key} must be a string.")
+    return FaultRule(
+        method=method.upper(),
+        path=path,
+        status=status if status is not None else 503,
+        action=action,
+        retry_after=_int(doc, "retry_after", 0),
+        on_calls=list(on_calls) if on_calls is not None else None,
+        probability=float(probability) if probability is not None else None,
+        times=_int(doc, "times", 0),
+        code=doc.get("code"),
+        message=doc.get("message"),
+    )
+
+
+def parse_rules(doc: Any) -> list[FaultRule]:
+    if not isinstance(doc, list):
+        raise bad_request("Fault rules must be a JSON list.")
+    return [parse_rule(item) for item in doc]
+
+
+def load_rules_file(path: Path) -> list[FaultRule]:
+    """Rules from a faults file; a bad file is a ValueError (a startup error, not an API one)."""
+    try:
+        return parse_rules(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ValueError(f"cannot read faults file {path}: {exc}") from exc
+    except ApiError as exc:
+        raise ValueError(f"bad faults file {path}: {exc.message}") from exc
+
+
+class FaultBook:
+    """The live rule list; counts matching calls per rule and decides which rule fires."""
+
+    def __init__(self, rules: list[FaultRule] | None = None, seed: int | None = None) -> None:
+        self._lock = threading.Lock()
+        self._rules = list(rules or [])
+        self._random = random.Random(seed)
+
+    def replace(self, rules: list[FaultRule]) -> None:
+        with self._lock:
+            self._rules = list(rules)
+
+    def append(self, rule: FaultRule) -> None:
+        with self._lock:
+            self._rules.append(rule)
+
+    def to_json(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [rule.to_json() for rule in self._rules]
+
+    def match(self, method: str, path: str) -> FaultRule | None:
+        """The first rule that fires for this call, after counting it against every match."""
+        chosen: FaultRule | None = None
+        with self._lock:
+            for rule in self._rules:
+                if not rule.matches(method, path):
+                    continue
+                rule.calls += 1
+                if chosen is None and self._fires(rule):
+                    rule.fired += 1
+                    chosen = rule
+        return chosen
+
+    def _fires(self, rule: FaultRule) -> bool:
+        if rule.times is not None and rule.fired >= rule.times:
+            return False
+        if rule.on_calls is not None and rule.calls not in rule.on_calls:
+            return False
+        return rule.probability is None or self._random.random() < rule.probability

@@ -1,0 +1,124 @@
+"""What a user sees when something is wrong: one clear message, exit code 1, nothing lost."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import CLIENT_SECRET, Sandbox, Workdir, config, destination
+
+
+def run_iac(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """The installed entry point in a child process, as a shell or CI job runs it."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("GENESYSCLOUD_")}
+    return subprocess.run(
+        [sys.executable, "-m", "iac", *args],
+        env={**clean, **env},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_bad_credentials_give_one_line_and_exit_1(work: Workdir, sandbox: Sandbox) -> None:
+    work.write(config(destination("orders", "orders-prod")))
+    env = {**work.env, "GENESYSCLOUD_OAUTHCLIENT_SECRET": "wrong-secret"}
+    result = run_iac("plan", str(work.config), env=env, cwd=work.root)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("Error: Genesys login (POST ")
+    assert "HTTP 401" in lines[0]
+    assert "GENESYSCLOUD_OAUTHCLIENT_SECRET" in lines[0]
+    assert "Traceback" not in result.stderr + result.stdout
+    assert "wrong-secret" not in result.stderr + result.stdout
+
+
+def test_validate_names_file_line_and_field(tmp_path: Path) -> None:
+    (tmp_path / "prod.yaml").write_text(
+        "destinations:\n"
+        "  orders:\n"
+        "    name: Orders\n"
+        "    aws_account_id: \"12345\"\n"
+        "    aws_region: us-east-1\n"
+        "    event_source_suffix: orders\n"
+        "    topic_filters: [\"v2.users.{id}.activity\"]\n"
+    )
+    result = run_iac("validate", str(tmp_path), env={}, cwd=tmp_path)
+    assert result.returncode == 1
+    assert f"{tmp_path / 'prod.yaml'}:4: destinations.orders.aws_account_id:" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_validate_does_not_import_the_sdk(tmp_path: Path) -> None:
+    repo = Path(__file__).resolve().parents[2]
+    code = (
+        "import sys\n"
+        "from iac.cli import cli\n"
+        "try:\n"
+        f"    cli(['validate', {str(repo / 'examples')!r}], prog_name='iac')\n"
+        "except SystemExit as exit:\n"
+        "    assert exit.code == 0, exit.code\n"
+        "assert 'PureCloudPlatformClientV2' not in sys.modules, 'SDK imported'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=tmp_path, timeout=60)
+
+
+def test_state_of_one_org_is_not_applied_to_another(work: Workdir, sandbox: Sandbox) -> None:
+    work.write(config(destination("orders", "orders-prod")))
+    assert work.iac("apply", str(work.config), "--auto-approve").exit_code == 0
+    # The same state folder, now pointed at the in-process sandbox: a different org.
+    result = work.iac("plan", str(work.config), "--sandbox")
+    assert result.exit_code == 1
+    assert f"describes destinations in {sandbox.url}" in result.output
+    assert "separate --workspace" in result.output
+
+
+def test_apply_asks_and_changes_nothing_unless_yes(work: Workdir, sandbox: Sandbox) -> None:
+    work.write(config(destination("orders", "orders-prod")))
+    declined = work.iac("apply", str(work.config), input="no\n")
+    assert declined.exit_code == 1
+    assert "Only 'yes' will be accepted" in declined.output
+    assert "Apply cancelled" in declined.output
+    assert sandbox.integrations() == []
+    approved = work.iac("apply", str(work.config), input="yes\n")
+    assert approved.exit_code == 0, approved.output
+    assert len(sandbox.integrations()) == 1
+
+
+def test_a_second_run_fails_fast_naming_the_lock_holder(work: Workdir, sandbox: Sandbox) -> None:
+    from iac.state import LocalStateStore
+
+    work.write(config(destination("orders", "orders-prod")))
+    with LocalStateStore(work.state_dir).lock("apply"):
+        result = work.iac("plan", str(work.config))
+    assert result.exit_code == 1
+    assert "is locked by" in result.output
+    assert f"pid {os.getpid()}" in result.output
+    assert "--lock-timeout" in result.output
+    assert work.iac("plan", str(work.config)).exit_code == 0  # released
+
+
+def test_without_credentials_the_builtin_sandbox_is_used(tmp_path: Path) -> None:
+    repo = Path(__file__).resolve().parents[2]
+    result = run_iac("apply", str(repo / "examples"), "--auto-approve", env={}, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "using the built-in sandbox" in result.stderr
+    assert "Apply complete! Resources: 3 added" in result.stdout
+    assert (tmp_path / "state" / "sandbox-org.json").exists()
+    again = run_iac("plan", str(repo / "examples"), env={}, cwd=tmp_path)
+    assert "No changes." in again.stdout
+
+
+def test_secrets_reach_no_file_and_no_output(work: Workdir, sandbox: Sandbox) -> None:
+    work.write(config(destination("orders", "orders-prod")))
+    applied = work.iac("apply", str(work.config), "--auto-approve")
+    assert applied.exit_code == 0
+    assert CLIENT_SECRET not in applied.output
+    for path in work.state_dir.iterdir():
+        text = path.read_text()
+        assert CLIENT_SECRET not in text, path
+        assert "access_token" not in text.lower() and "bearer" not in text.lower(), path
