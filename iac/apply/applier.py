@@ -3,7 +3,8 @@
 create  = POST, PUT config, PATCH intendedState when enabled
 update  = PUT config with the version read at refresh (+ PATCH when `enabled` changed)
 delete  = DELETE, then confirm Genesys answers 404
-replace = create the new integration, then delete the old one
+replace = create the new integration, then delete the old one (the other way round when
+          its new AWS identity is still held by another change's integration)
 
 Each step's outcome is saved to state as soon as it lands, and each change leaves one audit
 record. A failed job does not stop the others; jobs that depend on it are skipped.
@@ -74,6 +75,35 @@ class ApplyResult:
         }
 
 
+class _Skipped(Exception):
+    pass
+
+
+class _Scheduler:
+    """Parallelism slots, and a signal per job for when its old integration is gone.
+
+    Jobs wait for each other outside their slot, so a waiting job never blocks the one it
+    waits for, whatever ``--parallelism`` is.
+    """
+
+    def __init__(self, jobs: tuple[Change, ...], parallelism: int) -> None:
+        self.slots = asyncio.Semaphore(max(1, parallelism))
+        loop = asyncio.get_running_loop()
+        self._released: dict[str, asyncio.Future[bool]] = {
+            c.job_id: loop.create_future() for c in jobs
+        }
+
+    def release(self, change: Change, ok: bool = True) -> None:
+        future = self._released[change.job_id]
+        if not future.done():
+            future.set_result(ok)
+
+    async def wait_for(self, job_ids: tuple[str, ...], why: str) -> None:
+        failed = [j for j in job_ids if j in self._released and not await self._released[j]]
+        if failed:
+            raise _Skipped(f"skipped: {why} {', '.join(failed)}, which failed")
+
+
 async def apply_plan(
     plan: Plan,
     *,
@@ -84,23 +114,11 @@ async def apply_plan(
     parallelism: int = 4,
 ) -> ApplyResult:
     jobs = plan.actionable
-    slots = asyncio.Semaphore(max(1, parallelism))
-    finished: dict[str, asyncio.Future[bool]] = {
-        c.job_id: asyncio.get_running_loop().create_future() for c in jobs
-    }
+    scheduler = _Scheduler(jobs, parallelism)
 
     async def run(change: Change) -> JobResult:
-        failed_deps = [d for d in change.depends_on if d in finished and not await finished[d]]
-        if failed_deps:
-            result = JobResult(
-                change,
-                ok=False,
-                duration_seconds=0.0,
-                error=f"skipped: it must wait for {', '.join(failed_deps)}, which failed",
-            )
-        else:
-            async with slots:
-                result = await _run_job(change, client, recorder, progress)
+        result = await _run_job(change, client, recorder, scheduler, progress)
+        scheduler.release(change, result.ok)
         audit.append(
             AuditRecord(
                 action=change.action.value,
@@ -114,7 +132,6 @@ async def apply_plan(
             )
         )
         progress.finished(change, result)
-        finished[change.job_id].set_result(result.ok)
         return result
 
     results = await asyncio.gather(*(run(c) for c in jobs))
@@ -122,14 +139,17 @@ async def apply_plan(
 
 
 async def _run_job(
-    change: Change, client: DestinationClient, recorder: StateRecorder, progress: Progress
+    change: Change,
+    client: DestinationClient,
+    recorder: StateRecorder,
+    scheduler: _Scheduler,
+    progress: Progress,
 ) -> JobResult:
-    progress.started(change)
+    steps = _Steps(change, client, recorder, scheduler, progress)
     started = time.monotonic()
-    steps = _Steps(change, client, recorder)
     try:
         genesys_id = await steps.run()
-    except IacError as err:
+    except (IacError, _Skipped) as err:
         return JobResult(change, False, time.monotonic() - started, steps.touched, str(err))
     except Exception as err:  # a bug must not abort the other jobs or lose their state
         error = f"internal error: {type(err).__name__}: {err}"
@@ -140,27 +160,57 @@ async def _run_job(
 class _Steps:
     """The Genesys calls of one change, saving state after each one that lands."""
 
-    def __init__(self, change: Change, client: DestinationClient, recorder: StateRecorder):
+    def __init__(
+        self,
+        change: Change,
+        client: DestinationClient,
+        recorder: StateRecorder,
+        scheduler: _Scheduler,
+        progress: Progress,
+    ) -> None:
         self.change = change
         self.client = client
         self.recorder = recorder
+        self.scheduler = scheduler
+        self.progress = progress
         self.touched: str | None = change.id
 
     async def run(self) -> str | None:
-        action = self.change.action
-        if action is Action.CREATE:
-            return await self._create(deposed=self._deposed())
-        if action is Action.UPDATE:
-            return await self._update()
-        if action is Action.REPLACE:
-            return await self._replace()
-        if action is Action.DELETE:
+        change = self.change
+        await self.scheduler.wait_for(change.depends_on, "it must wait for")
+        if change.action is Action.REPLACE and change.destroy_before_create:
+            async with self.scheduler.slots:
+                self.progress.started(change)
+                await self._delete_old()
+            await self._wait_for_identity()
+            async with self.scheduler.slots:
+                return await self._create(deposed=self._deposed())
+        await self._wait_for_identity()
+        async with self.scheduler.slots:
+            self.progress.started(change)
+            if change.action is Action.CREATE:
+                return await self._create(deposed=self._deposed())
+            if change.action is Action.UPDATE:
+                return await self._update()
+            if change.action is Action.REPLACE:
+                new_id = await self._create(deposed=(*self._deposed(), self._old_id()))
+                await self._delete_old(new_id)
+                return new_id
             return await self._delete()
-        raise AssertionError(f"no job for {action}")
+
+    async def _wait_for_identity(self) -> None:
+        if self.change.waits_for_identity:
+            await self.scheduler.wait_for(
+                (self.change.waits_for_identity,), "its AWS identity is freed by"
+            )
 
     def _deposed(self) -> tuple[str, ...]:
         entry = self.recorder.entry(self.change.key)
         return entry.deposed if entry else ()
+
+    def _old_id(self) -> str:
+        assert self.change.id is not None
+        return self.change.id
 
     async def _create(self, deposed: tuple[str, ...]) -> str:
         after = self._after()
@@ -176,40 +226,45 @@ class _Steps:
         return new_id
 
     async def _update(self) -> str:
-        assert self.change.id is not None and self.change.before is not None
+        integration_id = self._old_id()
         after = self._after()
         changed = {a.name for a in self.change.attribute_changes}
         if changed - {"enabled"}:
-            await self.client.configure(self.change.id, after, self.change.live_version)
+            await self.client.configure(integration_id, after, self.change.live_version)
         if "enabled" in changed:
-            await self.client.set_enabled(self.change.id, after["enabled"])
+            await self.client.set_enabled(integration_id, after["enabled"])
         await self.recorder.put(
-            self.change.key, ResourceState(self.change.id, after, self._deposed())
+            self.change.key, ResourceState(integration_id, after, self._deposed())
         )
-        return self.change.id
+        return integration_id
 
-    async def _replace(self) -> str:
-        old_id = self.change.id
-        assert old_id is not None
-        new_id = await self._create(deposed=(*self._deposed(), old_id))
+    async def _delete_old(self, new_id: str | None = None) -> None:
+        """The old side of a replace: after the new one exists, or first when it must be."""
+        old_id = self._old_id()
         try:
             await self.client.delete_integration(old_id)
         except IacError as err:
+            if new_id is None:
+                raise
             raise IacError(
                 f"created {new_id}, but deleting the old integration {old_id} failed: {err}. "
                 "It stays in state as deposed; the next apply deletes it."
             ) from None
-        await self.recorder.drop_deposed(self.change.key, old_id)
-        return new_id
+        if new_id is None:
+            await self.recorder.forget(self.change.key)
+        else:
+            await self.recorder.drop_deposed(self.change.key, old_id)
+        self.scheduler.release(self.change)
 
-    async def _delete(self) -> str | None:
-        assert self.change.id is not None
-        await self.client.delete_integration(self.change.id)
+    async def _delete(self) -> str:
+        integration_id = self._old_id()
+        await self.client.delete_integration(integration_id)
         if self.change.deposed:
-            await self.recorder.drop_deposed(self.change.key, self.change.id)
+            await self.recorder.drop_deposed(self.change.key, integration_id)
         else:
             await self.recorder.forget(self.change.key)
-        return self.change.id
+        self.scheduler.release(self.change)
+        return integration_id
 
     def _after(self) -> dict[str, Any]:
         assert self.change.after is not None

@@ -39,8 +39,14 @@ class Change:
     attribute_changes: tuple[AttributeChange, ...] = ()
     # Config version read during refresh, for the PUT of an update.
     live_version: int | None = None
-    # Keys whose changes must finish first (e.g. a delete freeing the AWS identity we reuse).
+    # Jobs that must finish before this one starts (the key's deposed leftovers).
     depends_on: tuple[str, ...] = ()
+    # The job whose delete frees the AWS identity (account, region, suffix) this change takes:
+    # Genesys refuses two integrations with one identity.
+    waits_for_identity: str | None = None
+    # A replace that must wait for its new identity deletes its old integration first, so
+    # two keys swapping identities cannot wait on each other.
+    destroy_before_create: bool = False
     # Why, when it is not obvious from the attributes.
     reason: str | None = None
     # A delete of an integration a failed replace left behind, rather than of the key itself.

@@ -42,7 +42,10 @@ def plan(
             deposed = _deposed_deletes(key, recorded.deposed, live)
             changes.extend(deposed)
         if key in desired:
-            changes.append(_converge(key, dict(desired[key]), recorded is not None, current))
+            change = _converge(key, dict(desired[key]), recorded is not None, current)
+            if change.action is Action.REPLACE and deposed:
+                change = replace(change, depends_on=tuple(d.job_id for d in deposed))
+            changes.append(change)
         elif recorded is not None:
             before = current.attributes if current else recorded.attributes
             changes.append(
@@ -140,20 +143,20 @@ def _identity(attributes: Attributes | None) -> tuple[Any, ...] | None:
 
 
 def _order_identity_reuse(changes: list[Change]) -> list[Change]:
-    """Make a change that takes an AWS identity wait for the change that frees it.
-
-    Genesys refuses two integrations with one account+region+suffix, so moving a suffix from
-    one key to another must delete (or replace away) the old holder first.
-    """
-    freed: dict[tuple[Any, ...], str] = {}
+    """Make a change that takes an AWS identity wait for the change that frees it."""
+    freed_by: dict[tuple[Any, ...], str] = {}
     for c in changes:
         if c.action in (Action.DELETE, Action.REPLACE) and (ident := _identity(c.before)):
-            freed[ident] = c.job_id
+            freed_by[ident] = c.job_id
     ordered = []
     for c in changes:
-        ident = _identity(c.after) if c.action in (Action.CREATE, Action.REPLACE) else None
-        holder = freed.get(ident) if ident else None
+        taken = _identity(c.after)
+        holder = freed_by.get(taken) if taken and taken != _identity(c.before) else None
         if holder and holder != c.job_id:
-            c = replace(c, depends_on=(*c.depends_on, holder))
+            c = replace(
+                c,
+                waits_for_identity=holder,
+                destroy_before_create=c.action is Action.REPLACE,
+            )
         ordered.append(c)
     return ordered

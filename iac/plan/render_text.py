@@ -61,6 +61,11 @@ def _render_change(change: Change) -> list[str]:
         lines.append(f"  # ({change.reason})")
     if change.depends_on:
         lines.append(f"  # (after {', '.join(change.depends_on)})")
+    if change.waits_for_identity:
+        order = "; destroys the old one first" if change.destroy_before_create else ""
+        lines.append(
+            f"  # (takes the AWS identity destination.{change.waits_for_identity} frees{order})"
+        )
     lines.append(f'{_MARKER[change.action]} destination "{change.key}" {{')
     if change.id and change.action is not Action.CREATE:
         lines.append(f"        {'id':<{_width(change)}} = {_fmt(change.id)}")

@@ -20,7 +20,7 @@ from iac.errors import IacError
 from iac.state.lock import StateLock
 from iac.state.model import FORMAT_VERSION, State
 
-_WORKSPACE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_WORKSPACE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 _STATE_ADAPTER = TypeAdapter(State)
 
 
@@ -38,7 +38,7 @@ class StateBackend(Protocol):
 
 class LocalStateStore:
     def __init__(self, directory: Path, workspace: str = "default") -> None:
-        if not _WORKSPACE.match(workspace):
+        if not _WORKSPACE.fullmatch(workspace):
             raise StateError(
                 f"Invalid workspace name {workspace!r}: use letters, digits, '.', '_' or '-'."
             )
