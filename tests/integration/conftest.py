@@ -100,8 +100,8 @@ class Workdir:
 
     def iac(self, *args: str, input: str | None = None) -> Result:
         runner = CliRunner()
-        command = [args[0], *(() if args[0] == "validate" else ("--state-dir", str(self.state_dir))),
-                   *args[1:]]
+        state_option = () if args[0] == "validate" else ("--state-dir", str(self.state_dir))
+        command = [args[0], *state_option, *args[1:]]
         return runner.invoke(cli, command, env=self.env, input=input, catch_exceptions=False)
 
     def state(self) -> dict[str, Any]:

@@ -152,3 +152,15 @@ def test_integration_deleted_outside_is_created_again(work: Workdir, sandbox: Sa
     assert "deleted outside iac; creates it again" in planned.output
     work.iac("apply", str(work.config), "--auto-approve")
     assert sandbox.by_suffix()["orders-prod"]["id"] != gone
+
+
+def test_two_keys_swap_suffixes_in_one_apply(work: Workdir, sandbox: Sandbox) -> None:
+    work.write(config(destination("a", "suffix-x"), destination("b", "suffix-y")))
+    work.iac("apply", str(work.config), "--auto-approve")
+    work.write(config(destination("a", "suffix-y"), destination("b", "suffix-x")))
+    applied = work.iac("apply", str(work.config), "--auto-approve", "--parallelism", "1")
+    assert applied.exit_code == 0, applied.output
+    live = sandbox.by_suffix()
+    assert live["suffix-y"]["name"] == "A"
+    assert live["suffix-x"]["name"] == "B"
+    assert "No changes." in work.iac("plan", str(work.config)).output
