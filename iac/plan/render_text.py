@@ -107,11 +107,18 @@ def _width(change: Change) -> int:
 
 
 def _all_attributes(marker: str, attributes: dict[str, Any], width: int) -> list[str]:
-    return [
-        f"      {marker} {name:<{width}} = {_fmt(value)}"
-        for name, value in attributes.items()
-        if value is not None
-    ]
+    lines = []
+    for name, value in attributes.items():
+        if value is None:
+            continue
+        if isinstance(value, list) and len(value) > 1:
+            # One item a line, so a reviewer reads long topic lists without scrolling.
+            lines.append(f"      {marker} {name:<{width}} = [")
+            lines += [f"          {marker} {_fmt(v)}," for v in value]
+            lines.append("        ]")
+        else:
+            lines.append(f"      {marker} {name:<{width}} = {_fmt(value)}")
+    return lines
 
 
 def _changed_attributes(changes: tuple[AttributeChange, ...], width: int) -> list[str]:

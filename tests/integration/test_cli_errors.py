@@ -42,10 +42,10 @@ def test_validate_names_file_line_and_field(tmp_path: Path) -> None:
         "destinations:\n"
         "  orders:\n"
         "    name: Orders\n"
-        "    aws_account_id: \"12345\"\n"
+        '    aws_account_id: "12345"\n'
         "    aws_region: us-east-1\n"
         "    event_source_suffix: orders\n"
-        "    topic_filters: [\"v2.users.{id}.activity\"]\n"
+        '    topic_filters: ["v2.users.{id}.activity"]\n'
     )
     result = run_iac("validate", str(tmp_path), env={}, cwd=tmp_path)
     assert result.returncode == 1
@@ -122,3 +122,44 @@ def test_secrets_reach_no_file_and_no_output(work: Workdir, sandbox: Sandbox) ->
         text = path.read_text()
         assert CLIENT_SECRET not in text, path
         assert "access_token" not in text.lower() and "bearer" not in text.lower(), path
+
+
+def test_sandbox_serve_runs_standalone_and_stops_on_interrupt(tmp_path: Path) -> None:
+    import signal
+    import socket
+
+    import httpx
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    data_file = tmp_path / "org.json"
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "iac",
+            "sandbox",
+            "serve",
+            "--port",
+            str(port),
+            "--data-file",
+            str(data_file),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        first = server.stdout.readline()
+        assert f"listening on http://127.0.0.1:{port}" in first
+        token = httpx.post(
+            f"http://127.0.0.1:{port}/oauth/token",
+            data={"grant_type": "client_credentials"},
+            auth=("sandbox-client", "sandbox-secret"),
+        )
+        assert token.status_code == 200
+    finally:
+        server.send_signal(signal.SIGINT)
+        assert server.wait(timeout=10) == 0
+    assert data_file.exists()

@@ -9,11 +9,14 @@ PRESENCE = "v2.users.{id}.presence"
 
 
 def test_create_then_plan_shows_no_changes(work: Workdir, sandbox: Sandbox) -> None:
-    work.write(config(destination("orders", "orders-prod"), destination("audit", "audit-prod",
-                                                                        enabled=False)))
+    work.write(
+        config(
+            destination("orders", "orders-prod"), destination("audit", "audit-prod", enabled=False)
+        )
+    )
     planned = work.iac("plan", str(work.config))
     assert planned.exit_code == 0, planned.output
-    assert "+ destination \"orders\"" in planned.output
+    assert '+ destination "orders"' in planned.output
     assert "Plan: 2 to add, 0 to change, 0 to destroy." in planned.output
     assert sandbox.integrations() == []  # plan changes nothing
 
@@ -49,7 +52,7 @@ def test_topic_change_updates_in_place(work: Workdir, sandbox: Sandbox) -> None:
 
     work.write(config(destination("orders", "orders-prod", topics=(ACTIVITY, PRESENCE))))
     planned = work.iac("plan", str(work.config))
-    assert "~ destination \"orders\"" in planned.output
+    assert '~ destination "orders"' in planned.output
     assert f'+ "{PRESENCE}",' in planned.output
     assert "Plan: 0 to add, 1 to change, 0 to destroy." in planned.output
 
@@ -79,7 +82,7 @@ def test_suffix_change_replaces(work: Workdir, sandbox: Sandbox) -> None:
 
     work.write(config(destination("orders", "orders-v2")))
     planned = work.iac("plan", str(work.config))
-    assert "-/+ destination \"orders\"" in planned.output
+    assert '-/+ destination "orders"' in planned.output
     assert "# forces replacement" in planned.output
     assert "Plan: 1 to add, 0 to change, 1 to destroy." in planned.output
 
@@ -99,7 +102,7 @@ def test_removal_deletes(work: Workdir, sandbox: Sandbox) -> None:
 
     work.write(config(destination("orders", "orders-prod")))
     planned = work.iac("plan", str(work.config))
-    assert "- destination \"audit\"" in planned.output
+    assert '- destination "audit"' in planned.output
     assert "Plan: 0 to add, 0 to change, 1 to destroy." in planned.output
 
     applied = work.iac("apply", str(work.config), "--auto-approve")

@@ -60,8 +60,13 @@ def test_token_expiring_mid_run_is_renewed(work: Workdir, sandbox: Sandbox) -> N
 def test_one_failed_change_does_not_stop_the_others(work: Workdir, sandbox: Sandbox) -> None:
     work.write(config(*(destination(k, f"{k}-prod") for k in ("alpha", "beta", "gamma"))))
     # The 2nd config write is refused for good: that change fails, the others complete.
-    sandbox.add_fault(method="PUT", path=CONFIG, status=400, on_calls=[2],
-                      message="Property eventFilter is refused by policy.")
+    sandbox.add_fault(
+        method="PUT",
+        path=CONFIG,
+        status=400,
+        on_calls=[2],
+        message="Property eventFilter is refused by policy.",
+    )
     applied = work.iac("apply", str(work.config), "--auto-approve", "--parallelism", "1")
     assert applied.exit_code == 1
     assert "Apply failed: 1 of 3 changes failed." in applied.output
@@ -79,12 +84,38 @@ def test_one_failed_change_does_not_stop_the_others(work: Workdir, sandbox: Sand
     assert "No changes." in work.iac("plan", str(work.config)).output
 
 
-def test_persistent_server_errors_fail_with_the_call_named(
-    work: Workdir, sandbox: Sandbox
-) -> None:
+def test_persistent_server_errors_fail_with_the_call_named(work: Workdir, sandbox: Sandbox) -> None:
     work.write(config(destination("orders", "orders-prod")))
     sandbox.add_fault(method="GET", path=LIST, status=503, message="Service is down")
     planned = work.iac("plan", str(work.config))
     assert planned.exit_code == 1
     assert "GET /api/v2/integrations failed: HTTP 503" in planned.output
     assert "Service is down" in planned.output
+
+
+@pytest.mark.parametrize("sandbox", [{"expand_honoured": False}], indirect=True)
+def test_config_is_fetched_per_entry_when_expand_is_ignored(
+    work: Workdir, sandbox: Sandbox
+) -> None:
+    work.write(config(destination("orders", "orders-prod"), destination("audit", "audit-prod")))
+    assert work.iac("apply", str(work.config), "--auto-approve").exit_code == 0
+    import httpx
+
+    httpx.delete(f"{sandbox.url}/__sandbox/requests").raise_for_status()
+    planned = work.iac("plan", str(work.config))
+    assert "No changes." in planned.output
+    config_reads = [r for r in sandbox.requests() if r["path"].endswith("/config/current")]
+    assert len(config_reads) == 2
+
+
+def test_config_arriving_inline_is_not_fetched_again(work: Workdir, sandbox: Sandbox) -> None:
+    work.write(config(destination("orders", "orders-prod"), destination("audit", "audit-prod")))
+    assert work.iac("apply", str(work.config), "--auto-approve").exit_code == 0
+    import httpx
+
+    httpx.delete(f"{sandbox.url}/__sandbox/requests").raise_for_status()
+    assert "No changes." in work.iac("plan", str(work.config)).output
+    api_calls = [
+        (r["method"], r["path"]) for r in sandbox.requests() if r["path"] != "/oauth/token"
+    ]
+    assert api_calls == [("GET", LIST)]
