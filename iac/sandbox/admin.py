@@ -1,4 +1,17 @@
-"""Sandbox-only control paths under /__sandbox/: no auth, never rate limited."""
+"""Sandbox-only control paths under /__sandbox/: no auth, never rate limited.
+
+- ``GET|PUT|POST|DELETE /__sandbox/faults``: list, replace, append, clear fault rules.
+- ``GET|DELETE /__sandbox/requests``: the log of API calls handled (method, path, status).
+- ``GET /__sandbox/org``: the raw org data.
+- ``GET|PUT /__sandbox/activation``: ``{"delay": seconds, "failures": [{"event_source_suffix":
+  glob, "message": text}]}``; what enabling an integration leads to.
+- ``DELETE /__sandbox/tokens``: revoke every token (the next API call is a 401).
+- ``PATCH /__sandbox/integrations/{id}``: an out-of-band edit (drift), as in the Genesys UI.
+- ``GET|PUT /__sandbox/grants``: ``{"scopes": [...], "permissions": [...]}``, the OAuth
+  scopes (``[]``: not scope-restricted) and role permissions (``domain:entity:action``,
+  ``*`` for any one segment) of the sandbox client. A PUT may carry either key and replaces
+  that list as a whole; it applies at once, to tokens already issued too.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +24,7 @@ from iac.sandbox.activation import ActivationPolicy
 from iac.sandbox.body import parse_json, parse_object
 from iac.sandbox.errors import ApiError, not_found
 from iac.sandbox.faults import FaultBook
+from iac.sandbox.grants import Grants
 from iac.sandbox.org import OrgStore
 from iac.sandbox.reply import Reply
 from iac.sandbox.requestlog import RequestLog
@@ -27,6 +41,7 @@ class Admin:
     requests: RequestLog
     activation: ActivationPolicy
     tokens: TokenStore
+    grants: Grants
 
     def handle(self, method: str, path: str, body: bytes) -> Reply:
         try:
@@ -58,6 +73,11 @@ class Admin:
         if key == ("PUT", "/__sandbox/activation"):
             self.activation.update(parse_object(body))
             return Reply.ok(self.activation.to_json())
+        if key == ("GET", "/__sandbox/grants"):
+            return Reply.ok(self.grants.to_json())
+        if key == ("PUT", "/__sandbox/grants"):
+            self.grants.update(parse_object(body))
+            return Reply.ok(self.grants.to_json())
         if key == ("DELETE", "/__sandbox/tokens"):
             return Reply.ok({"revoked": self.tokens.revoke_all()})
         found = _INTEGRATION.fullmatch(path)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from iac.sandbox import eventbridge, views
 from iac.sandbox.body import parse_object, query_int
 from iac.sandbox.errors import ApiError, bad_request, invalid_value, not_found
+from iac.sandbox.grants import Grants
 from iac.sandbox.org import OrgStore
 from iac.sandbox.reply import Reply
 
@@ -28,9 +29,13 @@ Handler = Callable[["Api", ApiRequest], Reply]
 
 
 class Api:
-    def __init__(self, store: OrgStore, expand_honoured: bool) -> None:
+    def __init__(
+        self, store: OrgStore, expand_honoured: bool, grants: Grants, client_id: str
+    ) -> None:
         self.store = store
         self.expand_honoured = expand_honoured
+        self.grants = grants
+        self.client_id = client_id
 
     def handle(self, method: str, path: str, query: dict[str, list[str]], body: bytes) -> Reply:
         for pattern, handlers in _ROUTES:
@@ -41,6 +46,9 @@ class Api:
             if handler is None:
                 break  # Genesys answers an unmapped method like an unknown resource
             try:
+                if path.startswith(_INTEGRATIONS):
+                    # scope, then permission, before the body or the id is looked at
+                    self.grants.check_integrations(method)
                 return handler(self, ApiRequest(method, path, query, body, found.groupdict()))
             except ApiError as err:
                 return Reply.from_error(err)
@@ -118,6 +126,21 @@ class Api:
     def get_org(self, req: ApiRequest) -> Reply:
         return Reply.ok(views.organization_json(self.store.org_id, self.store.org_name))
 
+    # -- who am I (any valid token; no scope or permission needed) ---------------------
+
+    def get_token_me(self, req: ApiRequest) -> Reply:
+        return Reply.ok(
+            views.token_info_json(
+                self.store.org_id, self.store.org_name, self.client_id, self.grants
+            )
+        )
+
+    def get_subject_me(self, req: ApiRequest) -> Reply:
+        full_roles = (req.query.get("includeFullRoles") or ["false"])[-1].lower() == "true"
+        return Reply.ok(
+            views.subject_json(self.store.org_id, self.client_id, self.grants, full_roles)
+        )
+
 
 def _wants_config(query: dict[str, list[str]]) -> bool:
     return "config.current" in query.get("expand", [])
@@ -128,17 +151,33 @@ def _known_type(type_id: str) -> None:
         raise not_found(f"Integration type {type_id}")
 
 
+_INTEGRATIONS = "/api/v2/integrations"
 _ID = r"(?P<id>[^/]+)"
 _ROUTES: list[tuple[re.Pattern[str], dict[str, Handler]]] = [
-    (re.compile(r"/api/v2/integrations"),
-     {"GET": Api.list_integrations, "POST": Api.create_integration}),
+    (
+        re.compile(r"/api/v2/integrations"),
+        {"GET": Api.list_integrations, "POST": Api.create_integration},
+    ),
     (re.compile(r"/api/v2/integrations/types/(?P<type>[^/]+)"), {"GET": Api.get_type}),
-    (re.compile(r"/api/v2/integrations/types/(?P<type>[^/]+)/configschemas/(?P<config_type>[^/]+)"),
-     {"GET": Api.get_config_schema}),
-    (re.compile(rf"/api/v2/integrations/{_ID}"),
-     {"GET": Api.get_integration, "PATCH": Api.patch_integration,
-      "DELETE": Api.delete_integration}),
-    (re.compile(rf"/api/v2/integrations/{_ID}/config/current"),
-     {"GET": Api.get_config, "PUT": Api.put_config}),
+    (
+        re.compile(
+            r"/api/v2/integrations/types/(?P<type>[^/]+)/configschemas/(?P<config_type>[^/]+)"
+        ),
+        {"GET": Api.get_config_schema},
+    ),
+    (
+        re.compile(rf"/api/v2/integrations/{_ID}"),
+        {
+            "GET": Api.get_integration,
+            "PATCH": Api.patch_integration,
+            "DELETE": Api.delete_integration,
+        },
+    ),
+    (
+        re.compile(rf"/api/v2/integrations/{_ID}/config/current"),
+        {"GET": Api.get_config, "PUT": Api.put_config},
+    ),
     (re.compile(r"/api/v2/organizations/me"), {"GET": Api.get_org}),
+    (re.compile(r"/api/v2/tokens/me"), {"GET": Api.get_token_me}),
+    (re.compile(r"/api/v2/authorization/subjects/me"), {"GET": Api.get_subject_me}),
 ]

@@ -16,8 +16,9 @@ def parse_json(raw: bytes) -> Any:
     try:
         return json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise bad_request("The request body could not be parsed as JSON: {reason}",
-                          {"reason": str(exc)}) from exc
+        raise bad_request(
+            "The request body could not be parsed as JSON: {reason}", {"reason": str(exc)}
+        ) from exc
 
 
 def parse_object(raw: bytes) -> dict[str, Any]:

@@ -13,8 +13,18 @@ from typing import Any
 from iac.sandbox.errors import ApiError, bad_request, error_body
 
 ACTIONS = ("respond", "drop_after_commit")
-_KEYS = {"method", "path", "status", "retry_after", "on_calls", "probability", "times", "action",
-         "code", "message"}
+_KEYS = {
+    "method",
+    "path",
+    "status",
+    "retry_after",
+    "on_calls",
+    "probability",
+    "times",
+    "action",
+    "code",
+    "message",
+}
 _STATE_KEYS = {"calls", "fired"}  # reported by GET; ignored on input so a GET can be PUT back
 
 
@@ -44,8 +54,12 @@ class FaultRule:
         return self.status, error_body(self.status, self.code, message), headers
 
     def to_json(self) -> dict[str, Any]:
-        doc: dict[str, Any] = {"method": self.method, "path": self.path, "status": self.status,
-                               "action": self.action}
+        doc: dict[str, Any] = {
+            "method": self.method,
+            "path": self.path,
+            "status": self.status,
+            "action": self.action,
+        }
         for key in ("retry_after", "on_calls", "probability", "times", "code", "message"):
             value = getattr(self, key)
             if value is not None:

@@ -19,3 +19,12 @@ class SandboxOptions:
     expand_honoured: bool = True  # False: list ignores expand=config.current
     faults_file: Path | None = None  # JSON list of fault rules loaded at start
     seed: int | None = None  # for probability faults
+    # OAuth scopes of the client; empty: created without scopes, so not scope-restricted
+    scopes: tuple[str, ...] = ()
+    # Permissions of the client's role; "*" matches any one segment (integrations:*:*)
+    permissions: tuple[str, ...] = (
+        "integrations:integration:view",
+        "integrations:integration:add",
+        "integrations:integration:edit",
+        "integrations:integration:delete",
+    )

@@ -33,8 +33,10 @@ def resolve_state(state: dict[str, Any], now: float) -> tuple[str, str | None, f
     Activation is settled lazily from stored wall-clock times, so it also completes
     across a restart of the sandbox.
     """
-    if state["code"] == "ACTIVATING" and now >= state["settlesAt"]:
-        return state["outcome"], state.get("message"), state["settlesAt"]
+    if state["code"] == "ACTIVATING":
+        if now >= state["settlesAt"]:
+            return state["outcome"], state.get("message"), state["settlesAt"]
+        return "ACTIVATING", None, state["since"]  # the outcome is not told before it happens
     return state["code"], state.get("message"), state["since"]
 
 
@@ -286,8 +288,13 @@ class OrgStore:
                 raise invalid_value(
                     "eventSourceSuffix {suffix} is already used for AWS account {account} in "
                     "{region} by integration {other}.",
-                    {"suffix": mine[2], "account": mine[0], "region": mine[1],
-                     "other": other["id"], "property": "eventSourceSuffix"},
+                    {
+                        "suffix": mine[2],
+                        "account": mine[0],
+                        "region": mine[1],
+                        "other": other["id"],
+                        "property": "eventSourceSuffix",
+                    },
                 )
 
 

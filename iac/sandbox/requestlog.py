@@ -16,8 +16,13 @@ class RequestLog:
 
     def add(self, method: str, path: str, query: str, status: int, dropped: bool) -> None:
         # Only method, path and query: never headers, so no token or secret is kept.
-        entry = {"method": method, "path": path, "query": query, "status": status,
-                 "dropped": dropped}
+        entry = {
+            "method": method,
+            "path": path,
+            "query": query,
+            "status": status,
+            "dropped": dropped,
+        }
         with self._lock:
             self._entries.append(entry)
 

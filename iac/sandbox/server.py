@@ -1,7 +1,9 @@
 """The HTTP face of the sandbox: a loopback server speaking the Genesys Cloud wire format.
 
 Order of checks for a non-admin request: fault rules (by method and path), then the
-login endpoint or bearer auth, then the per-token rate limit, then the API route.
+login endpoint or bearer auth (401), then the per-token rate limit (429), then the API
+route; on /api/v2/integrations... the route first checks the OAuth scope, then the
+permission (both 403, see ``grants.py``), so a refused request still uses up budget.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from iac.sandbox.api import Api
 from iac.sandbox.body import parse_query
 from iac.sandbox.errors import ApiError, error_body, not_found
 from iac.sandbox.faults import FaultBook, load_rules_file
+from iac.sandbox.grants import Grants
 from iac.sandbox.options import SandboxOptions
 from iac.sandbox.org import OrgStore
 from iac.sandbox.ratelimit import RateLimiter
@@ -40,11 +43,15 @@ class _Sandbox:
         rules = load_rules_file(options.faults_file) if options.faults_file else []
         self.faults = FaultBook(rules, options.seed)
         self.limiter = RateLimiter(options.rate_limit_per_minute, options.rate_window_seconds)
-        self.tokens = TokenStore(options.client_id, options.client_secret,
-                                 options.token_ttl_seconds)
+        self.tokens = TokenStore(
+            options.client_id, options.client_secret, options.token_ttl_seconds
+        )
+        self.grants = Grants(tuple(options.scopes), tuple(options.permissions))
         self.requests = RequestLog()
-        self.api = Api(self.store, options.expand_honoured)
-        self.admin = Admin(self.store, self.faults, self.requests, self.activation, self.tokens)
+        self.api = Api(self.store, options.expand_honoured, self.grants, options.client_id)
+        self.admin = Admin(
+            self.store, self.faults, self.requests, self.activation, self.tokens, self.grants
+        )
 
     def serve(self, method: str, path: str, query: str, body: bytes, auth: str | None) -> Reply:
         if path == "/oauth/token":
@@ -55,9 +62,13 @@ class _Sandbox:
             return Reply.from_error(not_found(f"Resource {method} {path}"))
         token = bearer_token(auth)
         if token is None:
-            reply = Reply.from_error(ApiError(
-                401, "No authentication bearer token specified in authorization header.",
-                "authentication.required"))
+            reply = Reply.from_error(
+                ApiError(
+                    401,
+                    "No authentication bearer token specified in authorization header.",
+                    "authentication.required",
+                )
+            )
         elif not self.tokens.valid(token):
             reply = Reply.from_error(ApiError(401, "Invalid login credentials.", "bad.credentials"))
         else:
@@ -65,9 +76,14 @@ class _Sandbox:
             if decision.allowed:
                 reply = self.api.handle(method, path, parse_query(query), body)
             else:
-                reply = Reply.from_error(ApiError(
-                    429, "Rate limit exceeded the maximum of {limit} requests.",
-                    "too.many.requests", {"limit": str(decision.limit)}))
+                reply = Reply.from_error(
+                    ApiError(
+                        429,
+                        "Rate limit exceeded the maximum of {limit} requests.",
+                        "too.many.requests",
+                        {"limit": str(decision.limit)},
+                    )
+                )
             reply.headers.update(decision.headers())
             return reply
         reply.headers.update(self.limiter.idle().headers())
@@ -121,11 +137,14 @@ class _Handler(BaseHTTPRequestHandler):
                 status, payload, headers = rule.response()
                 reply = Reply(status, payload, headers)
             else:
-                reply = sandbox.serve(method, path, split.query, body,
-                                      self.headers.get("Authorization"))
+                reply = sandbox.serve(
+                    method, path, split.query, body, self.headers.get("Authorization")
+                )
         except Exception as exc:  # a sandbox bug must still answer like Genesys would
-            reply = Reply(500, error_body(500, "internal.server.error",
-                                          f"Internal error: {type(exc).__name__}"))
+            reply = Reply(
+                500,
+                error_body(500, "internal.server.error", f"Internal error: {type(exc).__name__}"),
+            )
         dropped = rule is not None and rule.action == "drop_after_commit"
         sandbox.requests.add(method, path, split.query, reply.status, dropped)
         if dropped:
@@ -223,8 +242,9 @@ class SandboxServer:
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
-        self._sandbox = _Sandbox(Path(data_file) if data_file else None,
-                                 options or SandboxOptions())
+        self._sandbox = _Sandbox(
+            Path(data_file) if data_file else None, options or SandboxOptions()
+        )
         self._address = (host, port)
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -241,8 +261,10 @@ class SandboxServer:
             if self._thread is None:
                 httpd = self._bind()
                 self._thread = threading.Thread(
-                    target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                    name="iac-sandbox", daemon=True,
+                    target=httpd.serve_forever,
+                    kwargs={"poll_interval": 0.05},
+                    name="iac-sandbox",
+                    daemon=True,
                 )
                 self._thread.start()
         return self.url

@@ -26,8 +26,12 @@ class TokenStore:
         """POST /oauth/token with grant_type=client_credentials and HTTP Basic credentials."""
         fields = parse_qs(form.decode("utf-8", "replace"))
         if fields.get("grant_type", [""])[0] != "client_credentials":
-            return Reply(400, oauth_error("unsupported_grant_type",
-                                          "Only grant_type=client_credentials is supported."))
+            return Reply(
+                400,
+                oauth_error(
+                    "unsupported_grant_type", "Only grant_type=client_credentials is supported."
+                ),
+            )
         if not self._good_basic(authorization):
             return Reply(401, oauth_error("invalid_client", "Invalid client credentials."))
         token = secrets.token_urlsafe(32)
@@ -45,8 +49,10 @@ class TokenStore:
             return False
         client_id, sep, secret = decoded.partition(":")
         # compare_digest: no timing hints even in a sandbox, so the habit is kept
-        return bool(sep) and hmac.compare_digest(client_id, self._client_id) and (
-            hmac.compare_digest(secret, self._client_secret)
+        return (
+            bool(sep)
+            and hmac.compare_digest(client_id, self._client_id)
+            and (hmac.compare_digest(secret, self._client_secret))
         )
 
     def valid(self, token: str) -> bool:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import math
 import time
+import uuid
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlencode
 
 from iac.sandbox import eventbridge
+from iac.sandbox.grants import Grants
 from iac.sandbox.org import Record, resolve_state
 
 _EFFECTIVE = {
@@ -70,7 +72,10 @@ def integration_json(rec: Record, expand_config: bool = False) -> dict[str, Any]
 
 
 def listing_json(
-    recs: list[Record], page_size: int, page_number: int, filters: dict[str, str],
+    recs: list[Record],
+    page_size: int,
+    page_number: int,
+    filters: dict[str, str],
     expand_config: bool,
 ) -> dict[str, Any]:
     """One IntegrationEntityListing page; the *Uri links keep the caller's filters."""
@@ -101,5 +106,75 @@ def listing_json(
 
 
 def organization_json(org_id: str, name: str) -> dict[str, Any]:
-    return {"id": org_id, "name": name, "state": "active",
-            "selfUri": f"/api/v2/organizations/{org_id}"}
+    return {
+        "id": org_id,
+        "name": name,
+        "state": "active",
+        "selfUri": f"/api/v2/organizations/{org_id}",
+    }
+
+
+def _stable_id(org_id: str, what: str) -> str:
+    """An id that stays the same for one org across restarts (role, division)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"iac-sandbox:{org_id}:{what}"))
+
+
+CLIENT_NAME = "iac sandbox client"
+ROLE_NAME = "iac sandbox role"
+
+
+def token_info_json(org_id: str, org_name: str, client_id: str, grants: Grants) -> dict[str, Any]:
+    """GET /api/v2/tokens/me (TokenInfo) for a client-credentials token."""
+    org = {"id": org_id, "name": org_name}  # NamedEntity: no selfUri
+    client: dict[str, Any] = {
+        "id": client_id,
+        "name": CLIENT_NAME,
+        "authorizedGrantType": "CLIENT-CREDENTIALS",
+        "state": "active",
+        "organization": dict(org),
+    }
+    if grants.scopes:  # the client's own scope list; absent when it has no restriction
+        client["scope"] = list(grants.scopes)
+    return {
+        "organization": org,
+        "homeOrganization": dict(org),
+        "authorizedScope": grants.authorized_scope(),
+        "OAuthClient": client,
+    }
+
+
+def subject_json(org_id: str, client_id: str, grants: Grants, full_roles: bool) -> dict[str, Any]:
+    """GET /api/v2/authorization/subjects/me (AuthzSubject) for the OAuth client.
+
+    One role holds every permission. Its policies are only sent with includeFullRoles=true,
+    as the SDK documents that flag ("Include full role data with permission policies").
+    """
+    role_id = _stable_id(org_id, "role")
+    division_id = _stable_id(org_id, "home-division")
+    role: dict[str, Any] = {
+        "id": role_id,
+        "name": ROLE_NAME,
+        "description": "Role of the sandbox OAuth client (see /__sandbox/grants).",
+        "default": False,
+        "selfUri": f"/api/v2/authorization/roles/{role_id}",
+    }
+    if full_roles:
+        role["policies"] = grants.policies()
+    grant = {
+        "subjectId": client_id,
+        "division": {
+            "id": division_id,
+            "name": "Home",
+            "homeDivision": True,
+            "selfUri": f"/api/v2/authorization/divisions/{division_id}",
+        },
+        "role": role,
+        "grantMadeAt": iso_utc(grants.granted_at),
+    }
+    return {
+        "id": client_id,
+        "name": CLIENT_NAME,
+        "grants": [grant] if grants.permissions else [],
+        "version": 1,
+        "selfUri": f"/api/v2/authorization/subjects/{client_id}",
+    }

@@ -45,6 +45,5 @@ def api(api_client: sdk.ApiClient) -> sdk.IntegrationsApi:
 def http(server: SandboxServer) -> Iterator[httpx.Client]:
     """An httpx client already carrying a bearer token."""
     token = login(server.url)
-    with httpx.Client(base_url=server.url,
-                      headers={"Authorization": f"bearer {token}"}) as client:
+    with httpx.Client(base_url=server.url, headers={"Authorization": f"bearer {token}"}) as client:
         yield client

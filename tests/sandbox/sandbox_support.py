@@ -27,14 +27,20 @@ def model(cls: type, **fields: Any) -> Any:
 
 
 def login(url: str) -> str:
-    resp = httpx.post(f"{url}/oauth/token", data={"grant_type": "client_credentials"},
-                      auth=(CLIENT_ID, CLIENT_SECRET))
+    resp = httpx.post(
+        f"{url}/oauth/token",
+        data={"grant_type": "client_credentials"},
+        auth=(CLIENT_ID, CLIENT_SECRET),
+    )
     assert resp.status_code == 200, resp.text
     return str(resp.json()["access_token"])
 
 
-def create(http: httpx.Client, name: str | None = None, props: dict[str, Any] | None = None,
-           ) -> dict[str, Any]:
+def create(
+    http: httpx.Client,
+    name: str | None = None,
+    props: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """Create an integration and, when ``props`` is given, configure it (version 2)."""
     body: dict[str, Any] = {"integrationType": {"id": TYPE_ID}}
     if name:
@@ -43,8 +49,15 @@ def create(http: httpx.Client, name: str | None = None, props: dict[str, Any] | 
     assert resp.status_code == 200, resp.text
     created: dict[str, Any] = resp.json()
     if props is not None:
-        put = http.put(f"/api/v2/integrations/{created['id']}/config/current",
-                       json={"name": name or created["name"], "version": 1,
-                             "properties": props, "advanced": {}, "credentials": {}})
+        put = http.put(
+            f"/api/v2/integrations/{created['id']}/config/current",
+            json={
+                "name": name or created["name"],
+                "version": 1,
+                "properties": props,
+                "advanced": {},
+                "credentials": {},
+            },
+        )
         assert put.status_code == 200, put.text
     return created

@@ -21,8 +21,11 @@ def _token_call(url: str, **kwargs: Any) -> httpx.Response:
 
 
 def test_login_ok(server: SandboxServer) -> None:
-    resp = _token_call(server.url, data={"grant_type": "client_credentials"},
-                       auth=("sandbox-client", "sandbox-secret"))
+    resp = _token_call(
+        server.url,
+        data={"grant_type": "client_credentials"},
+        auth=("sandbox-client", "sandbox-secret"),
+    )
     assert resp.status_code == 200
     body = resp.json()
     assert body["token_type"] == "bearer"
@@ -40,8 +43,9 @@ def test_login_bad_credentials_is_401(server: SandboxServer, auth: Any) -> None:
 
 
 def test_login_wrong_grant_is_400(server: SandboxServer) -> None:
-    resp = _token_call(server.url, data={"grant_type": "password"},
-                       auth=("sandbox-client", "sandbox-secret"))
+    resp = _token_call(
+        server.url, data={"grant_type": "password"}, auth=("sandbox-client", "sandbox-secret")
+    )
     assert resp.status_code == 400
     assert resp.json()["error"] == "unsupported_grant_type"
 
@@ -49,11 +53,18 @@ def test_login_wrong_grant_is_400(server: SandboxServer) -> None:
 def test_custom_credentials(tmp_path: Path) -> None:
     options = SandboxOptions(client_id="me", client_secret="s3cret", token_ttl_seconds=60)
     with SandboxServer(None, options) as srv:
-        resp = _token_call(srv.url, data={"grant_type": "client_credentials"},
-                           auth=("me", "s3cret"))
+        resp = _token_call(
+            srv.url, data={"grant_type": "client_credentials"}, auth=("me", "s3cret")
+        )
         assert resp.json()["expires_in"] == 60
-        assert _token_call(srv.url, data={"grant_type": "client_credentials"},
-                           auth=("sandbox-client", "sandbox-secret")).status_code == 401
+        assert (
+            _token_call(
+                srv.url,
+                data={"grant_type": "client_credentials"},
+                auth=("sandbox-client", "sandbox-secret"),
+            ).status_code
+            == 401
+        )
 
 
 def test_api_needs_a_token(server: SandboxServer) -> None:
@@ -65,16 +76,18 @@ def test_api_needs_a_token(server: SandboxServer) -> None:
     assert bad.json()["code"] == "bad.credentials"
     token = login(server.url)
     for scheme in ("bearer", "Bearer", "BEARER"):
-        ok = httpx.get(f"{server.url}/api/v2/integrations",
-                       headers={"Authorization": f"{scheme} {token}"})
+        ok = httpx.get(
+            f"{server.url}/api/v2/integrations", headers={"Authorization": f"{scheme} {token}"}
+        )
         assert ok.status_code == 200
 
 
 def test_expired_token_is_401(tmp_path: Path) -> None:
     with SandboxServer(None, SandboxOptions(token_ttl_seconds=0)) as srv:
         token = login(srv.url)
-        resp = httpx.get(f"{srv.url}/api/v2/integrations",
-                         headers={"Authorization": f"bearer {token}"})
+        resp = httpx.get(
+            f"{srv.url}/api/v2/integrations", headers={"Authorization": f"bearer {token}"}
+        )
         assert resp.status_code == 401
 
 
@@ -107,10 +120,14 @@ def test_rate_limit(tmp_path: Path) -> None:
 
 
 def test_every_api_answer_has_rate_headers(server: SandboxServer, http: httpx.Client) -> None:
-    for resp in (http.get("/api/v2/integrations"), http.get("/api/v2/integrations/nope"),
-                 httpx.get(f"{server.url}/api/v2/integrations")):
-        assert {"inin-ratelimit-count", "inin-ratelimit-allowed",
-                "inin-ratelimit-reset"} <= set(resp.headers)
+    for resp in (
+        http.get("/api/v2/integrations"),
+        http.get("/api/v2/integrations/nope"),
+        httpx.get(f"{server.url}/api/v2/integrations"),
+    ):
+        assert {"inin-ratelimit-count", "inin-ratelimit-allowed", "inin-ratelimit-reset"} <= set(
+            resp.headers
+        )
 
 
 def _add_fault(url: str, rule: dict[str, Any]) -> None:
@@ -119,8 +136,16 @@ def _add_fault(url: str, rule: dict[str, Any]) -> None:
 
 
 def test_fault_respond_on_first_call_only(server: SandboxServer, http: httpx.Client) -> None:
-    _add_fault(server.url, {"method": "POST", "path": "/api/v2/integrations", "status": 503,
-                            "retry_after": 1, "on_calls": [1]})
+    _add_fault(
+        server.url,
+        {
+            "method": "POST",
+            "path": "/api/v2/integrations",
+            "status": 503,
+            "retry_after": 1,
+            "on_calls": [1],
+        },
+    )
     first = http.post("/api/v2/integrations", json={"integrationType": {"id": TYPE_ID}})
     assert first.status_code == 503
     assert first.headers["Retry-After"] == "1"
@@ -134,8 +159,9 @@ def test_fault_respond_on_first_call_only(server: SandboxServer, http: httpx.Cli
 
 def test_fault_glob_method_and_times(server: SandboxServer, http: httpx.Client) -> None:
     iid = create(http)["id"]
-    _add_fault(server.url, {"method": "*", "path": "/api/v2/integrations/*", "status": 500,
-                            "times": 2})
+    _add_fault(
+        server.url, {"method": "*", "path": "/api/v2/integrations/*", "status": 500, "times": 2}
+    )
     codes = [http.get(f"/api/v2/integrations/{iid}").status_code for _ in range(3)]
     assert codes == [500, 500, 200]
     assert http.get("/api/v2/integrations").status_code == 200  # glob needs a segment
@@ -144,13 +170,24 @@ def test_fault_glob_method_and_times(server: SandboxServer, http: httpx.Client) 
 def test_fault_probability_is_seeded(tmp_path: Path) -> None:
     def run() -> list[int]:
         faults = tmp_path / "faults.json"
-        faults.write_text(json.dumps([{"method": "GET", "path": "/api/v2/integrations",
-                                       "status": 502, "probability": 0.5}]))
+        faults.write_text(
+            json.dumps(
+                [
+                    {
+                        "method": "GET",
+                        "path": "/api/v2/integrations",
+                        "status": 502,
+                        "probability": 0.5,
+                    }
+                ]
+            )
+        )
         options = SandboxOptions(faults_file=faults, seed=7)
         with SandboxServer(None, options) as srv, httpx.Client(base_url=srv.url) as client:
             headers = {"Authorization": f"bearer {login(srv.url)}"}
-            return [client.get("/api/v2/integrations", headers=headers).status_code
-                    for _ in range(20)]
+            return [
+                client.get("/api/v2/integrations", headers=headers).status_code for _ in range(20)
+            ]
 
     first = run()
     assert first == run()
@@ -159,33 +196,60 @@ def test_fault_probability_is_seeded(tmp_path: Path) -> None:
 
 def test_drop_after_commit(server: SandboxServer) -> None:
     token = login(server.url)
-    _add_fault(server.url, {"method": "POST", "path": "/api/v2/integrations",
-                            "action": "drop_after_commit", "times": 1})
+    _add_fault(
+        server.url,
+        {
+            "method": "POST",
+            "path": "/api/v2/integrations",
+            "action": "drop_after_commit",
+            "times": 1,
+        },
+    )
     parts = urlsplit(server.url)
     conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=5)
     body = json.dumps({"integrationType": {"id": TYPE_ID}, "name": "lost-answer"})
-    conn.request("POST", "/api/v2/integrations", body=body,
-                 headers={"Authorization": f"bearer {token}",
-                          "Content-Type": "application/json"})
+    conn.request(
+        "POST",
+        "/api/v2/integrations",
+        body=body,
+        headers={"Authorization": f"bearer {token}", "Content-Type": "application/json"},
+    )
     with pytest.raises((http.client.RemoteDisconnected, ConnectionError)):
         conn.getresponse()
     conn.close()
-    listing = httpx.get(f"{server.url}/api/v2/integrations",
-                        headers={"Authorization": f"bearer {token}"}).json()
+    listing = httpx.get(
+        f"{server.url}/api/v2/integrations", headers={"Authorization": f"bearer {token}"}
+    ).json()
     assert [e["name"] for e in listing["entities"]] == ["lost-answer"]
     log = httpx.get(f"{server.url}/__sandbox/requests").json()
     posts = [e for e in log if e["method"] == "POST" and e["path"] == "/api/v2/integrations"]
-    assert posts == [{"method": "POST", "path": "/api/v2/integrations", "query": "",
-                      "status": 200, "dropped": True}]
+    assert posts == [
+        {
+            "method": "POST",
+            "path": "/api/v2/integrations",
+            "query": "",
+            "status": 200,
+            "dropped": True,
+        }
+    ]
 
 
 def test_drop_seen_by_httpx(server: SandboxServer, http: httpx.Client) -> None:
     iid = create(http)["id"]
-    _add_fault(server.url, {"method": "PUT", "path": "/api/v2/integrations/*/config/current",
-                            "action": "drop_after_commit", "times": 1})
+    _add_fault(
+        server.url,
+        {
+            "method": "PUT",
+            "path": "/api/v2/integrations/*/config/current",
+            "action": "drop_after_commit",
+            "times": 1,
+        },
+    )
     with pytest.raises(httpx.TransportError):
-        http.put(f"/api/v2/integrations/{iid}/config/current",
-                 json={"name": "n", "version": 1, "properties": GOOD_PROPS})
+        http.put(
+            f"/api/v2/integrations/{iid}/config/current",
+            json={"name": "n", "version": 1, "properties": GOOD_PROPS},
+        )
     config = http.get(f"/api/v2/integrations/{iid}/config/current").json()
     assert (config["version"], config["name"]) == (2, "n")
 
@@ -205,8 +269,12 @@ def _fault_admin_crud(client: httpx.Client, url: str) -> None:
     # GET output can be PUT back as is.
     assert client.put(url, json=client.get(url).json()).status_code == 200
     assert client.delete(url).json() == []
-    for bad in ({"path": "/x", "action": "explode"}, {"path": "/x", "on_calls": [0]},
-                {"path": "/x", "color": "red"}, {"method": "GET"}):
+    for bad in (
+        {"path": "/x", "action": "explode"},
+        {"path": "/x", "on_calls": [0]},
+        {"path": "/x", "color": "red"},
+        {"method": "GET"},
+    ):
         resp = client.post(url, json=bad)
         assert resp.status_code == 400, bad
     assert client.get(url).json() == []
@@ -233,8 +301,9 @@ def test_keep_alive_reuses_one_connection(server: SandboxServer) -> None:
 
 
 def test_bad_json_and_unknown_paths(server: SandboxServer, http: httpx.Client) -> None:
-    bad = http.post("/api/v2/integrations", content=b"{", headers={"Content-Type":
-                                                                 "application/json"})
+    bad = http.post(
+        "/api/v2/integrations", content=b"{", headers={"Content-Type": "application/json"}
+    )
     assert (bad.status_code, bad.json()["code"]) == (400, "bad.request")
     not_object = http.post("/api/v2/integrations", json=[1])
     assert not_object.status_code == 400
@@ -250,10 +319,20 @@ def test_request_log(server: SandboxServer, http: httpx.Client) -> None:
     http.get("/api/v2/integrations/missing")
     log = httpx.get(f"{server.url}/__sandbox/requests").json()
     assert log == [
-        {"method": "GET", "path": "/api/v2/integrations", "query": "expand=config.current",
-         "status": 200, "dropped": False},
-        {"method": "GET", "path": "/api/v2/integrations/missing", "query": "", "status": 404,
-         "dropped": False},
+        {
+            "method": "GET",
+            "path": "/api/v2/integrations",
+            "query": "expand=config.current",
+            "status": 200,
+            "dropped": False,
+        },
+        {
+            "method": "GET",
+            "path": "/api/v2/integrations/missing",
+            "query": "",
+            "status": 404,
+            "dropped": False,
+        },
     ]
     assert "bearer" not in json.dumps(log).lower()
 

@@ -26,14 +26,14 @@ def test_org_persists_across_servers(data_file: Path) -> None:
     with SandboxServer(data_file, options) as second, httpx.Client(base_url=second.url) as client:
         client.headers["Authorization"] = f"bearer {login(second.url)}"
         assert client.get("/api/v2/organizations/me").json()["id"] == org_id
-        body = client.get(f"/api/v2/integrations/{iid}",
-                          params={"expand": "config.current"}).json()
+        body = client.get(f"/api/v2/integrations/{iid}", params={"expand": "config.current"}).json()
         assert body["name"] == "kept"
         assert body["config"]["current"]["version"] == 2
         time.sleep(0.3)
         # Activation started before the restart still completes after it.
         assert client.get(f"/api/v2/integrations/{iid}").json()["reportedState"]["code"] == (
-            "ACTIVE")
+            "ACTIVE"
+        )
 
 
 def test_org_id_is_stable_from_first_start(data_file: Path) -> None:
@@ -68,9 +68,14 @@ def test_admin_org_snapshot(server: SandboxServer, http: httpx.Client) -> None:
 
 def test_admin_patch_is_drift(server: SandboxServer, http: httpx.Client) -> None:
     iid = create(http, "orig", GOOD_PROPS)["id"]
-    resp = httpx.patch(f"{server.url}/__sandbox/integrations/{iid}",
-                       json={"name": "edited in UI", "notes": "hand edit",
-                             "properties": {"eventFilter": ["v2.operations.events.{id}"]}})
+    resp = httpx.patch(
+        f"{server.url}/__sandbox/integrations/{iid}",
+        json={
+            "name": "edited in UI",
+            "notes": "hand edit",
+            "properties": {"eventFilter": ["v2.operations.events.{id}"]},
+        },
+    )
     assert resp.status_code == 200, resp.text
     config = http.get(f"/api/v2/integrations/{iid}/config/current").json()
     assert config["version"] == 3
@@ -78,16 +83,22 @@ def test_admin_patch_is_drift(server: SandboxServer, http: httpx.Client) -> None
     assert config["properties"] == {**GOOD_PROPS, "eventFilter": ["v2.operations.events.{id}"]}
     assert http.get(f"/api/v2/integrations/{iid}").json()["notes"] == "hand edit"
     # A client holding the old version now conflicts.
-    stale = http.put(f"/api/v2/integrations/{iid}/config/current",
-                     json={"name": "orig", "version": 2, "properties": GOOD_PROPS})
+    stale = http.put(
+        f"/api/v2/integrations/{iid}/config/current",
+        json={"name": "orig", "version": 2, "properties": GOOD_PROPS},
+    )
     assert stale.status_code == 409
     # null removes a property; an invalid edit is refused like the API would.
-    httpx.patch(f"{server.url}/__sandbox/integrations/{iid}",
-                json={"properties": {"eventFilter": None}})
-    assert "eventFilter" not in http.get(
-        f"/api/v2/integrations/{iid}/config/current").json()["properties"]
-    bad = httpx.patch(f"{server.url}/__sandbox/integrations/{iid}",
-                      json={"properties": {"awsAccountId": "x"}})
+    httpx.patch(
+        f"{server.url}/__sandbox/integrations/{iid}", json={"properties": {"eventFilter": None}}
+    )
+    assert (
+        "eventFilter"
+        not in http.get(f"/api/v2/integrations/{iid}/config/current").json()["properties"]
+    )
+    bad = httpx.patch(
+        f"{server.url}/__sandbox/integrations/{iid}", json={"properties": {"awsAccountId": "x"}}
+    )
     assert bad.status_code == 400
     missing = httpx.patch(f"{server.url}/__sandbox/integrations/nope", json={"name": "x"})
     assert missing.status_code == 404
@@ -101,9 +112,13 @@ def test_admin_patch_can_enable(server: SandboxServer, http: httpx.Client) -> No
 
 
 def test_activation_failure_rule(server: SandboxServer, http: httpx.Client) -> None:
-    resp = httpx.put(f"{server.url}/__sandbox/activation",
-                     json={"delay": 0.1, "failures": [{"event_source_suffix": "orders-*",
-                                                       "message": "AWS account not found"}]})
+    resp = httpx.put(
+        f"{server.url}/__sandbox/activation",
+        json={
+            "delay": 0.1,
+            "failures": [{"event_source_suffix": "orders-*", "message": "AWS account not found"}],
+        },
+    )
     assert resp.status_code == 200
     assert resp.json()["delay"] == 0.1
     failing = create(http, "failing", GOOD_PROPS)["id"]
@@ -135,11 +150,12 @@ def test_reconfiguring_an_enabled_integration_reactivates(http: httpx.Client) ->
     iid = create(http, "x", GOOD_PROPS)["id"]
     http.patch(f"/api/v2/integrations/{iid}", json={"intendedState": "ENABLED"})
     time.sleep(0.25)
-    put = http.put(f"/api/v2/integrations/{iid}/config/current",
-                   json={"name": "x", "version": 2, "properties": GOOD_PROPS})
+    put = http.put(
+        f"/api/v2/integrations/{iid}/config/current",
+        json={"name": "x", "version": 2, "properties": GOOD_PROPS},
+    )
     assert put.status_code == 200
-    assert http.get(f"/api/v2/integrations/{iid}").json()["reportedState"]["code"] == (
-        "ACTIVATING")
+    assert http.get(f"/api/v2/integrations/{iid}").json()["reportedState"]["code"] == ("ACTIVATING")
 
 
 def test_concurrent_creates(server: SandboxServer) -> None:
@@ -148,8 +164,9 @@ def test_concurrent_creates(server: SandboxServer) -> None:
     lock = threading.Lock()
 
     def worker() -> None:
-        with httpx.Client(base_url=server.url,
-                          headers={"Authorization": f"bearer {token}"}) as client:
+        with httpx.Client(
+            base_url=server.url, headers={"Authorization": f"bearer {token}"}
+        ) as client:
             for _ in range(5):
                 iid = create(client)["id"]
                 with lock:

@@ -53,8 +53,9 @@ def test_checker_rejects_unknown_keys() -> None:
         check({"id": "x", "reportedState": {"code": "ACTIVE", "bogus": 1}}, "Integration")
     with pytest.raises(AssertionError, match="extra"):
         check({"entities": [{"id": "x", "extra": True}]}, "IntegrationEntityListing")
-    check({"id": "x", "reportedState": {"code": "ACTIVE", "detail": {"message": "m"}}},
-          "Integration")
+    check(
+        {"id": "x", "reportedState": {"code": "ACTIVE", "detail": {"message": "m"}}}, "Integration"
+    )
 
 
 def _ok(resp: httpx.Response) -> Any:
@@ -72,8 +73,11 @@ def test_success_bodies_match_models(http: httpx.Client) -> None:
     assert "current" in expanded["config"]
     check(expanded, "Integration")
     check(_ok(http.get(f"/api/v2/integrations/{iid}/config/current")), "IntegrationConfiguration")
-    for params in ({}, {"expand": "config.current", "pageSize": 1},
-                   {"pageSize": 1, "pageNumber": 2, "integrationType": TYPE_ID}):
+    for params in (
+        {},
+        {"expand": "config.current", "pageSize": 1},
+        {"pageSize": 1, "pageNumber": 2, "integrationType": TYPE_ID},
+    ):
         listing = _ok(http.get("/api/v2/integrations", params=params))
         check(listing, "IntegrationEntityListing")
     enabled = _ok(http.patch(f"/api/v2/integrations/{iid}", json={"intendedState": "ENABLED"}))
@@ -103,15 +107,21 @@ def test_error_bodies_match_models(server: SandboxServer, http: httpx.Client) ->
         http.get("/api/v2/nowhere"),
         http.get("/api/v2/integrations", params={"pageSize": 500}),
         http.put(config_path, json={"name": "x", "version": 1, "properties": GOOD_PROPS}),
-        http.put(config_path, json={"name": "x", "version": 2,
-                                    "properties": {"awsAccountId": "1"}}),
-        http.post("/api/v2/integrations", content=b"{not json",
-                  headers={"Content-Type": "application/json"}),
+        http.put(
+            config_path, json={"name": "x", "version": 2, "properties": {"awsAccountId": "1"}}
+        ),
+        http.post(
+            "/api/v2/integrations",
+            content=b"{not json",
+            headers={"Content-Type": "application/json"},
+        ),
         httpx.get(f"{server.url}/api/v2/integrations"),
         httpx.get(f"{server.url}/api/v2/integrations", headers={"Authorization": "bearer nope"}),
     ]
-    httpx.post(f"{server.url}/__sandbox/faults",
-               json={"method": "GET", "path": "/api/v2/*", "status": 503, "times": 1})
+    httpx.post(
+        f"{server.url}/__sandbox/faults",
+        json={"method": "GET", "path": "/api/v2/*", "status": 503, "times": 1},
+    )
     responses.append(http.get("/api/v2/integrations"))
     assert [r.status_code for r in responses] == [404, 404, 400, 409, 400, 400, 401, 401, 503]
     for resp in responses:
@@ -124,10 +134,48 @@ def test_error_bodies_match_models(server: SandboxServer, http: httpx.Client) ->
 def test_rate_limit_body_matches_model(data_file: Any) -> None:
     options = SandboxOptions(rate_limit_per_minute=1, rate_window_seconds=30)
     with SandboxServer(data_file, options) as srv, httpx.Client(base_url=srv.url) as client:
-        token = _ok(client.post("/oauth/token", data={"grant_type": "client_credentials"},
-                                auth=("sandbox-client", "sandbox-secret")))["access_token"]
+        token = _ok(
+            client.post(
+                "/oauth/token",
+                data={"grant_type": "client_credentials"},
+                auth=("sandbox-client", "sandbox-secret"),
+            )
+        )["access_token"]
         headers = {"Authorization": f"Bearer {token}"}
         assert client.get("/api/v2/integrations", headers=headers).status_code == 200
         limited = client.get("/api/v2/integrations", headers=headers)
         assert limited.status_code == 429
         check(limited.json(), "ErrorBody")
+
+
+def test_identity_bodies_match_models(server: SandboxServer, http: httpx.Client) -> None:
+    for grants in (
+        {},
+        {"scopes": ["integrations"], "permissions": ["integrations:*:*"]},
+        {"permissions": []},
+    ):
+        if grants:
+            httpx.put(f"{server.url}/__sandbox/grants", json=grants)
+        info = _ok(http.get("/api/v2/tokens/me"))
+        assert info["authorizedScope"]
+        check(info, "TokenInfo")
+        for params in ({}, {"includeFullRoles": "true"}):
+            check(_ok(http.get("/api/v2/authorization/subjects/me", params=params)), "AuthzSubject")
+    httpx.put(f"{server.url}/__sandbox/grants", json={"permissions": ["integrations:*:view"]})
+    full = _ok(http.get("/api/v2/authorization/subjects/me", params={"includeFullRoles": "true"}))
+    assert full["grants"][0]["role"]["policies"]
+    check(full, "AuthzSubject")
+
+
+def test_refusal_bodies_match_models(server: SandboxServer, http: httpx.Client) -> None:
+    httpx.put(f"{server.url}/__sandbox/grants", json={"permissions": []})
+    no_permission = http.get("/api/v2/integrations")
+    httpx.put(f"{server.url}/__sandbox/grants", json={"scopes": ["integrations:readonly"]})
+    no_scope = http.post("/api/v2/integrations", json={"integrationType": {"id": TYPE_ID}})
+    assert [r.status_code for r in (no_permission, no_scope)] == [403, 403]
+    assert [r.json()["code"] for r in (no_permission, no_scope)] == [
+        "missing.permissions",
+        "missing.any.scopes",
+    ]
+    for resp in (no_permission, no_scope):
+        check(resp.json(), "ErrorBody")

@@ -17,17 +17,30 @@ ApiException = sdk.rest.ApiException
 
 
 def _create(api: sdk.IntegrationsApi, name: str | None = None) -> Any:
-    body = model(sdk.CreateIntegrationRequest, integration_type=model(sdk.IntegrationType,
-                                                                      id=TYPE_ID))
+    body = model(
+        sdk.CreateIntegrationRequest, integration_type=model(sdk.IntegrationType, id=TYPE_ID)
+    )
     if name is not None:
         body.name = name
     return api.post_integrations(body=body)
 
 
-def _put(api: sdk.IntegrationsApi, integration_id: str, version: int,
-         props: dict[str, Any], name: str = "orders", notes: str | None = None) -> Any:
-    body = model(sdk.IntegrationConfiguration, name=name, version=version, properties=props,
-                 advanced={}, credentials={})
+def _put(
+    api: sdk.IntegrationsApi,
+    integration_id: str,
+    version: int,
+    props: dict[str, Any],
+    name: str = "orders",
+    notes: str | None = None,
+) -> Any:
+    body = model(
+        sdk.IntegrationConfiguration,
+        name=name,
+        version=version,
+        properties=props,
+        advanced={},
+        credentials={},
+    )
     if notes is not None:
         body.notes = notes
     return api.put_integration_config_current(integration_id, body=body)
@@ -46,7 +59,11 @@ def test_create_uses_type_defaults(api: sdk.IntegrationsApi) -> None:
     assert created.self_uri == f"/api/v2/integrations/{created.id}"
     config = api.get_integration_config_current(created.id)
     assert (config.version, config.properties, config.advanced, config.credentials) == (
-        1, {}, {}, {})
+        1,
+        {},
+        {},
+        {},
+    )
     assert _create(api, name="named").name == "named"
 
 
@@ -135,8 +152,9 @@ def test_duplicate_event_source_is_400(api: sdk.IntegrationsApi) -> None:
 
 
 def test_unknown_type_is_400(api: sdk.IntegrationsApi) -> None:
-    body = model(sdk.CreateIntegrationRequest,
-                 integration_type=model(sdk.IntegrationType, id="webhook"))
+    body = model(
+        sdk.CreateIntegrationRequest, integration_type=model(sdk.IntegrationType, id="webhook")
+    )
     with pytest.raises(ApiException) as exc:
         api.post_integrations(body=body)
     assert exc.value.status == 400
@@ -146,14 +164,16 @@ def test_unknown_type_is_400(api: sdk.IntegrationsApi) -> None:
 def test_enable_activates_then_disable(api: sdk.IntegrationsApi) -> None:
     created = _create(api)
     _put(api, created.id, 1, GOOD_PROPS)
-    patched = api.patch_integration(created.id, body=model(sdk.Integration,
-                                                           intended_state="ENABLED"))
+    patched = api.patch_integration(
+        created.id, body=model(sdk.Integration, intended_state="ENABLED")
+    )
     assert patched.intended_state == "ENABLED"
     assert patched.reported_state.code == "ACTIVATING"
     time.sleep(0.25)
     assert api.get_integration(created.id).reported_state.code == "ACTIVE"
-    disabled = api.patch_integration(created.id, body=model(sdk.Integration,
-                                                            intended_state="DISABLED"))
+    disabled = api.patch_integration(
+        created.id, body=model(sdk.Integration, intended_state="DISABLED")
+    )
     assert (disabled.intended_state, disabled.reported_state.code) == ("DISABLED", "INACTIVE")
 
 
@@ -177,8 +197,7 @@ def test_delete_then_404(api: sdk.IntegrationsApi) -> None:
     created = _create(api)
     deleted = api.delete_integration(created.id)
     assert (deleted.id, deleted.intended_state) == (created.id, "DELETED")
-    for call in (api.get_integration, api.get_integration_config_current,
-                 api.delete_integration):
+    for call in (api.get_integration, api.get_integration_config_current, api.delete_integration):
         with pytest.raises(ApiException) as exc:
             call(created.id)
         assert exc.value.status == 404
@@ -190,8 +209,7 @@ def test_list_paginates_in_creation_order(api: sdk.IntegrationsApi) -> None:
     seen: list[str] = []
     page_number = 1
     while True:
-        page = api.get_integrations(page_size=3, page_number=page_number,
-                                    integration_type=TYPE_ID)
+        page = api.get_integrations(page_size=3, page_number=page_number, integration_type=TYPE_ID)
         assert (page.total, page.page_count, page.page_size) == (7, 3, 3)
         assert all(entity.config is None for entity in page.entities)
         seen.extend(entity.id for entity in page.entities)
@@ -243,11 +261,36 @@ def test_type_and_schema(api: sdk.IntegrationsApi) -> None:
 
 def test_sdk_retries_a_dropped_post(server: SandboxServer, api: sdk.IntegrationsApi) -> None:
     """Documents the SDK's urllib3 retry: a POST whose answer is lost is sent again."""
-    httpx.post(f"{server.url}/__sandbox/faults",
-               json={"method": "POST", "path": "/api/v2/integrations",
-                     "action": "drop_after_commit", "times": 1})
+    httpx.post(
+        f"{server.url}/__sandbox/faults",
+        json={
+            "method": "POST",
+            "path": "/api/v2/integrations",
+            "action": "drop_after_commit",
+            "times": 1,
+        },
+    )
     _create(api)
     assert api.get_integrations().total == 2
+
+
+def test_sdk_sleeps_out_a_429(tmp_path: Any) -> None:
+    """Documents the SDK's urllib3 retry: a 429 with Retry-After is waited out and resent."""
+    options = SandboxOptions(rate_limit_per_minute=1, rate_window_seconds=1.0)
+    with SandboxServer(None, options) as srv:
+        client = sdk.ApiClient(host=srv.url)
+        client.get_client_credentials_token("sandbox-client", "sandbox-secret")
+        api = sdk.IntegrationsApi(client)
+        api.get_integrations()
+        started = time.monotonic()
+        _create(api)  # no ApiException: urllib3 slept and sent the POST again
+        assert time.monotonic() - started >= 0.9
+        log = httpx.get(f"{srv.url}/__sandbox/requests").json()
+        assert [
+            e["status"]
+            for e in log
+            if e["path"] == "/api/v2/integrations" and e["method"] == "POST"
+        ] == [429, 200]
 
 
 def test_sdk_login_with_bad_secret_is_401(server: SandboxServer) -> None:
