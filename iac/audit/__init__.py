@@ -1,0 +1,24 @@
+"""The tamper-evident audit trail: one hash-chained JSON line per change attempt, appended
+to ``<state-dir>/<workspace>.audit.jsonl``.
+
+- ``log``: ``AuditLog.append`` writes records (``AuditRecord``), secret-named fields redacted.
+- ``chain``: canonical encoding, hashes and ``verify`` (names the first bad line).
+- ``query``: filtered reads for ``iac audit show``.
+- ``commands``: the ``iac audit`` click group (import it from ``iac.audit.commands``).
+"""
+
+from iac.audit.actor import detect_actor
+from iac.audit.chain import GENESIS_HASH, VerifyReport, verify
+from iac.audit.log import AuditLog, AuditRecord, redact
+from iac.audit.query import query
+
+__all__ = [
+    "GENESIS_HASH",
+    "AuditLog",
+    "AuditRecord",
+    "VerifyReport",
+    "detect_actor",
+    "query",
+    "redact",
+    "verify",
+]

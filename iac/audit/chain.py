@@ -1,0 +1,184 @@
+"""The hash chain: canonical encoding, record hashes, and verification of a whole trail.
+
+Each line is one JSON object. Its ``hash`` is the SHA-256 (hex) of the record's canonical
+encoding without the ``hash`` field: JSON with sorted keys, no whitespace, UTF-8, non-ASCII
+kept as is. ``prev_hash`` is the previous line's ``hash`` (``GENESIS_HASH`` for the first
+line) and ``seq`` is the 1-based line number, so editing, removing, inserting or reordering
+records breaks the chain at a line ``verify`` can name.
+
+A chain only proves the file is consistent with itself: whoever rewrites every record after
+an edit, or drops the newest records, produces a valid chain. Keep the head hash that
+``verify`` reports somewhere the writer cannot change (a CI log, a ticket) to detect that.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+GENESIS_HASH = hashlib.sha256(b"iac-audit-genesis-v1").hexdigest()
+"""The ``prev_hash`` of the first record of every audit file: sha256("iac-audit-genesis-v1")."""
+
+# The order fields are written in (the hash does not depend on it; readers appreciate it).
+FIELDS = (
+    "seq",
+    "time",
+    "run_id",
+    "actor",
+    "action",
+    "key",
+    "genesys_id",
+    "before",
+    "after",
+    "result",
+    "error",
+    "duration_seconds",
+    "job_id",
+    "gates",
+    "verification",
+    "prev_hash",
+    "hash",
+)
+
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
+def canonical(record: Mapping[str, Any]) -> bytes:
+    """The bytes a record's hash covers: every field but ``hash``, in canonical JSON."""
+    body = {name: value for name, value in record.items() if name != "hash"}
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def record_hash(record: Mapping[str, Any]) -> str:
+    return hashlib.sha256(canonical(record)).hexdigest()
+
+
+def encode_line(record: Mapping[str, Any]) -> bytes:
+    """A record as written to the file (without the newline), in its own field order.
+
+    Verification re-encodes each parsed line and compares bytes, so even edits the hash
+    cannot see (added whitespace, ``1.0`` written as ``1.00``, a duplicated key) are caught.
+    """
+    return json.dumps(dict(record), separators=(",", ":"), ensure_ascii=False).encode()
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    ok: bool
+    records: int  # records verified before the first bad line (all of them when ok)
+    first_bad_line: int | None = None  # 1-based line number in the file
+    problem: str | None = None
+    # The last verified record's hash: when ok, the chain's head, worth recording elsewhere.
+    last_hash: str | None = None
+    missing: bool = False  # the file does not exist
+
+
+def check_line(content: bytes) -> tuple[dict[str, Any] | None, str | None]:
+    """Parse one line (newline stripped) and check it on its own: fields, hash, bytes.
+
+    Returns ``(record, None)`` or ``(None, problem)``; chaining is the caller's job.
+    """
+    if not content.strip():
+        return None, "empty line (inserted or edited)"
+    try:
+        record = json.loads(content.decode())
+    except (UnicodeDecodeError, ValueError):
+        return None, "line is not valid JSON (truncated or edited)"
+    if not isinstance(record, dict):
+        return None, "line is not a JSON object (edited)"
+    absent = [name for name in FIELDS if name not in record]
+    if absent:
+        if {"seq", "prev_hash", "hash"} <= set(absent) and "action" in record:
+            return None, "record has no hash chain (written by an iac before audit chaining)"
+        return None, f"record is missing fields: {', '.join(absent)}"
+    seq = record["seq"]
+    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
+        return None, "record has an invalid seq (edited)"
+    for name in ("hash", "prev_hash"):
+        if not isinstance(record[name], str) or not _HEX64.fullmatch(record[name]):
+            return None, f"record has an invalid {name} (edited)"
+    if record_hash(record) != record["hash"]:
+        return None, "record was edited (hash mismatch)"
+    if encode_line(record) != content:
+        return None, "record was edited (its bytes differ from what iac wrote)"
+    return record, None
+
+
+def _lines(path: Path) -> Iterator[tuple[int, bytes, bool]]:
+    """(line number, content, ended by a newline); streams, so big files cost no memory.
+
+    Only b"\\n" ends a line: JSON escapes it inside strings, whereas str.splitlines would
+    also split on U+2028 and friends, which JSON leaves raw.
+    """
+    with path.open("rb") as file:
+        for number, raw in enumerate(file, start=1):
+            terminated = raw.endswith(b"\n")
+            yield number, raw[:-1] if terminated else raw, terminated
+
+
+def _line_of_seq(path: Path, seq: int, after: int) -> int | None:
+    """The line holding record ``seq`` past line ``after``, to tell reordering from removal."""
+    for number, content, _ in _lines(path):
+        if number <= after:
+            continue
+        try:
+            record = json.loads(content.decode())
+        except (UnicodeDecodeError, ValueError):
+            continue
+        if isinstance(record, dict) and record.get("seq") == seq:
+            return number
+    return None
+
+
+def _chain_problem(path: Path, number: int, record: Mapping[str, Any], prev: str) -> str | None:
+    """Why a self-consistent record at line ``number`` does not follow the line before it."""
+    seq = record["seq"]
+    if seq > number:
+        later = _line_of_seq(path, number, number)
+        if later is not None:
+            return (
+                f"records are out of order (expected seq {number}, found seq {seq}; "
+                f"seq {number} is at line {later})"
+            )
+        if seq == number + 1:
+            return f"record seq {number} is missing (removed before this line)"
+        return f"records seq {number}-{seq - 1} are missing (removed before this line)"
+    if seq < number:
+        return (
+            f"record seq {seq} appears again (first at line {seq}): a record was inserted or "
+            "copied at or before this line"
+        )
+    if record["prev_hash"] != prev:
+        if number == 1:
+            return "first record does not chain to the genesis hash (prev_hash mismatch)"
+        return (
+            f"record does not chain to line {number - 1} (prev_hash mismatch): a record was "
+            "replaced or inserted"
+        )
+    return None
+
+
+def verify(path: Path) -> VerifyReport:
+    """Check every line and the chain; report the first bad line, 1-based."""
+    path = Path(path)
+    if not path.exists():
+        return VerifyReport(ok=True, records=0, problem="no audit file", missing=True)
+    prev, good = GENESIS_HASH, 0
+    for number, content, terminated in _lines(path):
+        record, problem = check_line(content)
+        if record is not None:
+            problem = _chain_problem(path, number, record, prev)
+        if problem is None and not terminated:
+            problem = "record is not terminated by a newline (truncated write or edited)"
+        if problem is not None:
+            return VerifyReport(
+                ok=False, records=good, first_bad_line=number, problem=problem, last_hash=prev
+            )
+        assert record is not None
+        prev, good = record["hash"], good + 1
+    return VerifyReport(ok=True, records=good, last_hash=prev if good else None)

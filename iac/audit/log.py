@@ -1,0 +1,152 @@
+"""Writing the audit trail: one chained JSON line per change attempt.
+
+Records carry attributes (no secrets by construction: credentials never enter the
+configuration model) and Genesys' error messages. ``redact`` is a second line of defence
+in case a secret-looking field ever slips into before/after, gate or verification data.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from iac.audit.chain import FIELDS, GENESIS_HASH, check_line, encode_line, record_hash
+from iac.errors import IacError
+
+REDACTED = "[redacted]"
+_SECRET_KEY = re.compile(r"secret|token|password|authorization", re.IGNORECASE)
+# Error texts come from HTTP layers, which have been known to echo an Authorization header.
+_BEARER = re.compile(r"\b(Bearer)\s+[A-Za-z0-9._~+/=-]+", re.IGNORECASE)
+_TAIL_CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    action: str
+    key: str
+    genesys_id: str | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    result: str  # "succeeded" | "failed" | "blocked" (refused by a gate, never attempted)
+    error: str | None
+    duration_seconds: float
+    job_id: str | None = None
+    gates: list[dict[str, Any]] | None = None  # gate results for this destination
+    verification: dict[str, Any] | None = None  # e.g. {"status": "verified", "message": ...}
+
+
+def redact(value: Any) -> Any:
+    """A copy of ``value`` with every secret-named key's value (at any depth) replaced."""
+    if isinstance(value, Mapping):
+        return {
+            k: REDACTED if isinstance(k, str) and _SECRET_KEY.search(k) else redact(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, (list, tuple)):
+        return [redact(item) for item in value]
+    if isinstance(value, str):
+        return _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", value)
+    return value
+
+
+class AuditLog:
+    """Appends chained records to ``path``; safe for several writers on one file."""
+
+    def __init__(self, path: Path, *, run_id: str, actor: str) -> None:
+        self.path = Path(path)
+        self.run_id = run_id
+        self.actor = actor
+
+    def check(self) -> None:
+        """Raise IacError now if the file cannot be appended to (call before changing anything)."""
+        if not self.path.exists():
+            return
+        fd = os.open(self.path, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH)
+            self._tail(fd)
+        finally:
+            os.close(fd)
+
+    def append(self, record: AuditRecord) -> dict[str, Any]:
+        """Write one record chained to the file's last one; returns the line as written."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # O_APPEND keeps every write at the end; 0600 because records name people and systems.
+        fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            # The tail is read under the lock on every append, so two processes writing one
+            # file still produce one chain rather than a fork (reading it costs one seek).
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            prev_hash, last_seq = self._tail(fd)
+            line = self._line(record, seq=last_seq + 1, prev_hash=prev_hash)
+            data = encode_line(line) + b"\n"
+            while data:
+                data = data[os.write(fd, data) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)  # also releases the lock
+        return line
+
+    def _line(self, record: AuditRecord, *, seq: int, prev_hash: str) -> dict[str, Any]:
+        values: dict[str, Any] = {
+            "seq": seq,
+            "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+            "run_id": self.run_id,
+            "actor": self.actor,
+            "action": record.action,
+            "key": record.key,
+            "genesys_id": record.genesys_id,
+            "before": redact(record.before),
+            "after": redact(record.after),
+            "result": record.result,
+            "error": redact(record.error),
+            "duration_seconds": round(record.duration_seconds, 3),
+            "job_id": record.job_id,
+            "gates": redact(record.gates),
+            "verification": redact(record.verification),
+            "prev_hash": prev_hash,
+        }
+        # Round-trip through JSON so the hash covers exactly what a reader will parse back
+        # (tuples become lists, odd values become strings, non-string keys become strings).
+        line: dict[str, Any] = json.loads(json.dumps(values, ensure_ascii=False, default=str))
+        line["hash"] = record_hash(line)
+        assert tuple(line) == FIELDS
+        return line
+
+    def _tail(self, fd: int) -> tuple[str, int]:
+        """The last record's hash and seq, reading only the end of the file."""
+        size = os.fstat(fd).st_size
+        if size == 0:
+            return GENESIS_HASH, 0
+        if os.pread(fd, 1, size - 1) != b"\n":
+            self._damaged("its last line is incomplete (no newline at the end)")
+        chunks: list[bytes] = []
+        end = size - 1  # the last line's newline
+        while end > 0:
+            start = max(0, end - _TAIL_CHUNK)
+            chunk = os.pread(fd, end - start, start)
+            newline = chunk.rfind(b"\n")
+            if newline >= 0:
+                chunks.append(chunk[newline + 1 :])
+                break
+            chunks.append(chunk)
+            end = start
+        record, problem = check_line(b"".join(reversed(chunks)))
+        if record is None:
+            self._damaged(f"its last line is not a valid record: {problem}")
+        return record["hash"], record["seq"]
+
+    def _damaged(self, why: str) -> None:
+        raise IacError(
+            f"The audit file {self.path} is damaged: {why}. iac will not append to it, so that "
+            f"no change is recorded in a broken chain. Run `iac audit verify --file {self.path}` "
+            "to find the damage; keep the file as evidence and move it aside to start a new "
+            "trail."
+        )
