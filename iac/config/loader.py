@@ -28,6 +28,10 @@ class DesiredConfig:
     destinations: dict[str, Destination]
     locations: dict[str, SourceLocation]
     files: tuple[Path, ...] = field(default=())  # the YAML files read, in load order
+    # The policy file a configuration file names (resolved against that file's folder).
+    policy_file: Path | None = None
+    # Where each destination's connectivity probe goes.
+    probe_endpoints: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -36,6 +40,7 @@ class _FileResult:
     # Keys as written (even if their body is invalid) and the destinations that validated.
     keys: dict[str, SourceLocation] = field(default_factory=dict)
     valid: dict[str, Destination] = field(default_factory=dict)
+    policy: tuple[Path, SourceLocation] | None = None
 
 
 def config_files(folder: Path) -> list[Path]:
@@ -60,9 +65,23 @@ def load_config(folder: Path) -> DesiredConfig:
     problems: list[Problem] = []
     locations: dict[str, SourceLocation] = {}
     destinations: dict[str, Destination] = {}
+    policy: tuple[Path, SourceLocation] | None = None
     for path in files:
         result = _load_file(path)
         problems.extend(result.problems)
+        if result.policy is not None:
+            if policy is not None:
+                where = result.policy[1]
+                problems.append(
+                    Problem(
+                        where.file,
+                        where.line,
+                        "policy",
+                        f"a policy is already named at {policy[1]}; name it in one file only",
+                    )
+                )
+            else:
+                policy = result.policy
         for key, where in result.keys.items():
             first = locations.get(key)
             if first is not None:
@@ -86,6 +105,8 @@ def load_config(folder: Path) -> DesiredConfig:
         destinations={k: destinations[k] for k in keys},
         locations={k: locations[k] for k in keys},
         files=tuple(files),
+        policy_file=policy[0] if policy else None,
+        probe_endpoints={k: destinations[k].probe_endpoint() for k in keys},
     )
 
 
@@ -140,6 +161,9 @@ def _validate(path: Path, parsed: ParsedYaml, result: _FileResult) -> None:
             result.valid.update(_salvage(declared))
         return
     result.valid.update(model.destinations)
+    if model.policy is not None:
+        where = SourceLocation(path, parsed.line_of(("policy",)))
+        result.policy = ((path.parent / model.policy), where)
 
 
 def _salvage(declared: dict[Any, Any]) -> dict[str, Destination]:

@@ -16,6 +16,7 @@ ACCOUNT_ID_PATTERN = r"^[0-9]{12}$"
 REGION_PATTERN = r"^[a-z]{2}(-[a-z]+)+-[0-9]+$"
 SUFFIX_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
 TOPIC_PATTERN = r"^v2(\.([A-Za-z0-9_-]+|\{id\}))+$"
+ENDPOINT_PATTERN = r"^https://[^\s/?#]+(/[^\s]*)?$"
 # Unanchored on purpose: both regex flavours search, so this means "has a visible character".
 NOT_BLANK_PATTERN = r"\S"
 
@@ -100,6 +101,17 @@ class Destination(BaseModel):
         description="Free-text notes stored on the integration in Genesys Cloud.",
     )
 
+    endpoint_url: str | None = Field(
+        default=None,
+        strict=True,
+        pattern=ENDPOINT_PATTERN,
+        description=(
+            "HTTPS endpoint probed for connectivity and TLS before this destination is created"
+            " or changed. Defaults to https://events.<aws_region>.amazonaws.com. Not sent to"
+            " Genesys."
+        ),
+    )
+
     @field_validator("topic_filters")
     @classmethod
     def _normalise_topics(cls, topics: list[str]) -> list[str]:
@@ -117,6 +129,9 @@ class Destination(BaseModel):
             "enabled": self.enabled,
             "notes": self.notes,
         }
+
+    def probe_endpoint(self) -> str:
+        return self.endpoint_url or f"https://events.{self.aws_region}.amazonaws.com"
 
     def identity(self) -> tuple[str, str, str]:
         """(account, region, suffix): equal identities mean the same partner event source."""
@@ -141,4 +156,14 @@ class DestinationsFile(BaseModel):
         ),
         # Without this, patternProperties lets keys that miss the pattern through unchecked.
         json_schema_extra={"additionalProperties": False},
+    )
+    policy: str | None = Field(
+        default=None,
+        strict=True,
+        min_length=1,
+        description=(
+            "Path of a policy file (relative to this file) whose rules every plan and apply"
+            " must pass: allowed accounts and regions, required or forbidden topics, whether"
+            " deletes and replaces are allowed. At most one file may name a policy."
+        ),
     )

@@ -51,10 +51,43 @@ class Change:
     reason: str | None = None
     # A delete of an integration a failed replace left behind, rather than of the key itself.
     deposed: bool = False
+    # Failed gates that stop this change from being applied (empty: it may go ahead).
+    blocked_by: tuple[str, ...] = ()
 
     @property
     def job_id(self) -> str:
         return f"{self.key}#deposed:{self.id}" if self.deposed else self.key
+
+
+class GateKind(str, Enum):
+    RULES = "rules"
+    POLICY = "policy"
+    CONNECTIVITY = "connectivity"
+    PREFLIGHT = "preflight"
+
+
+class GateOutcome(str, Enum):
+    PASSED = "passed"
+    FAILED = "failed"
+    WARNING = "warning"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True)
+class GateResult:
+    """One check a change must pass before it is applied."""
+
+    kind: GateKind
+    # The destination it concerns; None for a check of the whole run (e.g. the token).
+    key: str | None
+    check: str  # e.g. "allowed_regions", "tls", "permission"
+    outcome: GateOutcome
+    message: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> bool:
+        return self.outcome is GateOutcome.FAILED
 
 
 @dataclass(frozen=True)
@@ -71,10 +104,16 @@ class Drift:
 class Plan:
     changes: tuple[Change, ...]
     drift: tuple[Drift, ...] = field(default=())
+    gates: tuple[GateResult, ...] = field(default=())
 
     @property
     def actionable(self) -> tuple[Change, ...]:
-        return tuple(c for c in self.changes if c.action is not Action.NOOP)
+        """Changes that would alter Genesys and that no failed gate blocks."""
+        return tuple(c for c in self.changes if c.action is not Action.NOOP and not c.blocked_by)
+
+    @property
+    def blocked(self) -> tuple[Change, ...]:
+        return tuple(c for c in self.changes if c.blocked_by)
 
     @property
     def has_changes(self) -> bool:
@@ -83,7 +122,7 @@ class Plan:
     def counts(self) -> dict[str, int]:
         """Terraform's tally: a replace adds one and destroys one."""
         add = change = destroy = 0
-        for c in self.changes:
+        for c in self.actionable:
             if c.action is Action.CREATE:
                 add += 1
             elif c.action is Action.UPDATE:

@@ -14,12 +14,13 @@ from typing import Any
 
 from deepdiff import DeepDiff
 
+from iac.config.models import Destination
 from iac.genesys.live import LiveDestination
 from iac.plan.model import Action, AttributeChange, Change, Drift, Plan
 from iac.state.model import State
 
 # Changing any of these means a different AWS partner event source: replace, not update.
-IDENTITY_ATTRIBUTES = ("aws_account_id", "aws_region", "event_source_suffix")
+IDENTITY_ATTRIBUTES = Destination.IDENTITY_FIELDS
 
 Attributes = Mapping[str, Any]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from iac.plan.model import Action, AttributeChange, Change, Drift, Plan
+from iac.plan.model import Action, AttributeChange, Change, Drift, GateOutcome, GateResult, Plan
 
 _MARKER = {
     Action.CREATE: "  +",
@@ -21,26 +21,64 @@ _HEADLINE = {
 }
 
 
+_GATE_MARK = {
+    GateOutcome.PASSED: "pass",
+    GateOutcome.FAILED: "FAIL",
+    GateOutcome.WARNING: "warn",
+    GateOutcome.SKIPPED: "skip",
+}
+
+
 def render_text(plan: Plan) -> str:
     lines: list[str] = []
     if plan.drift:
         lines += _render_drift(plan.drift)
+    if plan.gates:
+        lines += _render_gates(plan.gates)
+    if plan.blocked:
+        lines += ["The following changes are blocked by failed gates and will not be applied:", ""]
+        for change in plan.blocked:
+            lines += _render_change(change)
+            lines.append("")
     if not plan.has_changes:
-        lines.append("No changes. Your Genesys Cloud destinations match the configuration.")
+        lines.append(
+            "No changes will be applied."
+            if plan.blocked
+            else "No changes. Your Genesys Cloud destinations match the configuration."
+        )
         return "\n".join(lines) + "\n"
-    lines += [
-        "iac will perform the following actions:",
-        "",
-    ]
+    lines += ["iac will perform the following actions:", ""]
     for change in plan.actionable:
         lines += _render_change(change)
         lines.append("")
     counts = plan.counts()
-    lines.append(
+    tally = (
         f"Plan: {counts['add']} to add, {counts['change']} to change, "
         f"{counts['destroy']} to destroy."
     )
+    if plan.blocked:
+        tally += f" {len(plan.blocked)} blocked."
+    lines.append(tally)
     return "\n".join(lines) + "\n"
+
+
+def _render_gates(gates: tuple[GateResult, ...]) -> list[str]:
+    lines = ["Gate results:"]
+    groups: dict[str | None, list[GateResult]] = {}
+    for gate in gates:
+        groups.setdefault(gate.key, []).append(gate)
+    width = max(len(g.kind.value) for g in gates)
+    for key in sorted(groups, key=lambda k: (k is not None, k or "")):
+        lines.append(f"  {'(run)' if key is None else f'destination.{key}'}")
+        for gate in groups[key]:
+            latency = gate.details.get("latency_ms")
+            timing = f" [{latency:.0f} ms]" if isinstance(latency, (int, float)) else ""
+            lines.append(
+                f"    {_GATE_MARK[gate.outcome]}  {gate.kind.value:<{width}}  "
+                f"{gate.check}: {gate.message}{timing}"
+            )
+    lines.append("")
+    return lines
 
 
 def summary_line(plan: Plan) -> str:
@@ -59,6 +97,8 @@ def _render_change(change: Change) -> list[str]:
     lines = [f"  # {_address(change)} {headline}"]
     if change.reason:
         lines.append(f"  # ({change.reason})")
+    for reason in change.blocked_by:
+        lines.append(f"  # BLOCKED by {reason}")
     if change.depends_on:
         lines.append(f"  # (after {', '.join(change.depends_on)})")
     if change.waits_for_identity:
