@@ -4,12 +4,10 @@ talk to Genesys, so ``validate`` and friends start instantly."""
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
-import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import Any, TypeVar
 
 import click
 
@@ -88,23 +86,107 @@ def validate(config_dir: Path) -> None:
     )
 
 
+def _gate_options(func: F) -> F:
+    options = [
+        click.option(
+            "--policy",
+            "policy_file",
+            type=click.Path(path_type=Path, dir_okay=False, exists=True),
+            help="Policy file (overrides one named in the configuration).",
+        ),
+        click.option(
+            "--strict", is_flag=True, help="Any failed gate blocks every change of the run."
+        ),
+        click.option(
+            "--skip-probes", is_flag=True, help="Skip connectivity/TLS probes (air-gapped runs)."
+        ),
+        click.option(
+            "--probe-endpoint",
+            metavar="URL",
+            help="Probe this HTTPS endpoint for every destination instead of its own.",
+        ),
+        click.option(
+            "--ca-bundle",
+            type=click.Path(dir_okay=False, exists=True),
+            help="CA certificates (PEM) to trust for probes, instead of the default bundle.",
+        ),
+        click.option(
+            "--probe-timeout",
+            default=5.0,
+            show_default=True,
+            type=click.FloatRange(min=0.1),
+            help="Seconds each probe may take.",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _telemetry_options(func: F) -> F:
+    options = [
+        click.option(
+            "--metrics-textfile",
+            type=click.Path(path_type=Path, dir_okay=False),
+            help="Write run metrics here (for node-exporter's textfile collector).",
+        ),
+        click.option(
+            "--metrics-format",
+            type=click.Choice(["prometheus", "openmetrics"]),
+            default="prometheus",
+            show_default=True,
+            help="Text format of --metrics-textfile.",
+        ),
+        click.option(
+            "--metrics-json",
+            type=click.Path(path_type=Path, dir_okay=False),
+            help="Write run metrics here as JSON.",
+        ),
+        click.option(
+            "--log-format",
+            type=click.Choice(["text", "json"]),
+            default="text",
+            show_default=True,
+            help="Logs on stderr: text, or JSON lines carrying run and job ids.",
+        ),
+        click.option(
+            "--log-level",
+            type=click.Choice(["debug", "info", "warning", "error"]),
+            default="warning",
+            show_default=True,
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _run_options_from(config_dir: Path, kwargs: dict[str, Any]) -> Any:
+    from iac.run import RunOptions
+    from iac.telemetry import configure_logging
+
+    configure_logging(kwargs.pop("log_format"), kwargs.pop("log_level"))
+    return RunOptions(config_dir=config_dir, **kwargs)
+
+
 @cli.command()
 @_config_dir
 @_run_options
-def plan(
-    config_dir: Path, state_dir: Path, workspace: str, lock_timeout: float, sandbox: bool
-) -> None:
-    """Show what apply would change in Genesys Cloud."""
-    from iac.plan.render_text import render_text
+@_gate_options
+@_telemetry_options
+def plan(config_dir: Path, **kwargs: Any) -> None:
+    """Show what apply would change in Genesys Cloud, and the gates each change must pass."""
+    from iac.run import Run
 
-    with _Run(config_dir, state_dir, workspace, lock_timeout, sandbox, "plan") as run:
-        computed, _ = asyncio.run(run.refresh_and_plan())
-    click.echo(render_text(computed), nl=False)
+    with Run(_run_options_from(config_dir, kwargs), "plan", click.echo) as run:
+        asyncio.run(run.plan())
 
 
 @cli.command()
 @_config_dir
 @_run_options
+@_gate_options
+@_telemetry_options
 @click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
 @click.option(
     "--parallelism",
@@ -113,18 +195,32 @@ def plan(
     type=click.IntRange(min=1, max=64),
     help="How many changes run at once.",
 )
+@click.option(
+    "--activation-timeout",
+    default=120.0,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    help="Seconds an enabled destination may take to become ACTIVE.",
+)
 def apply(
     config_dir: Path,
-    state_dir: Path,
-    workspace: str,
-    lock_timeout: float,
-    sandbox: bool,
     auto_approve: bool,
     parallelism: int,
+    activation_timeout: float,
+    **kwargs: Any,
 ) -> None:
-    """Make Genesys Cloud match the configuration."""
-    with _Run(config_dir, state_dir, workspace, lock_timeout, sandbox, "apply") as run:
-        asyncio.run(run.apply(auto_approve=auto_approve, parallelism=parallelism))
+    """Make Genesys Cloud match the configuration, verifying every change."""
+    from iac.run import Run
+
+    with Run(_run_options_from(config_dir, kwargs), "apply", click.echo) as run:
+        asyncio.run(
+            run.apply(
+                auto_approve=auto_approve,
+                parallelism=parallelism,
+                activation_timeout=activation_timeout,
+                confirm=_confirm,
+            )
+        )
 
 
 @cli.group()
@@ -182,128 +278,6 @@ def sandbox_serve(
         server.stop()
 
 
-class _Run:
-    """One plan or apply: configuration, locked state, target org and Genesys client."""
-
-    def __init__(
-        self,
-        config_dir: Path,
-        state_dir: Path,
-        workspace: str,
-        lock_timeout: float,
-        sandbox: bool,
-        operation: str,
-    ) -> None:
-        from iac.config import load_config
-        from iac.state import LocalStateStore
-
-        # Cheap, offline checks first: a typo in YAML should not wait for a lock or a login.
-        self.desired = {
-            key: d.attributes() for key, d in load_config(config_dir).destinations.items()
-        }
-        self.store = LocalStateStore(state_dir, workspace)
-        self.lock = self.store.lock(operation, lock_timeout)
-        self.sandbox = sandbox
-        self.state_dir = state_dir
-        self.workspace = workspace
-        self._exit_stack: Any = None
-
-    def __enter__(self) -> _Run:
-        import contextlib
-
-        from iac.session import open_target
-
-        stack = contextlib.ExitStack()
-        try:
-            stack.enter_context(self.lock)
-            self.target = stack.enter_context(
-                open_target(sandbox=self.sandbox, state_dir=self.state_dir, notify=_note)
-            )
-            self.state = self._read_state()
-        except BaseException:
-            stack.close()
-            raise
-        self._exit_stack = stack
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._exit_stack.close()
-
-    def _read_state(self) -> Any:
-        from iac.state import State
-
-        state = self.store.read()
-        if state is None:
-            return State.new(self.target.state_target)
-        if state.target != self.target.state_target:
-            raise IacError(
-                f"{self.store.path} describes destinations in {state.target}, but this run "
-                f"targets {self.target.state_target}. Use a separate --workspace (or "
-                "--state-dir) for each org."
-            )
-        return state
-
-    def _client(self) -> Any:
-        from iac.genesys.client import GenesysClient
-
-        return GenesysClient(self.target)
-
-    async def refresh_and_plan(self, client: Any = None) -> tuple[Any, Any]:
-        from iac.plan import plan
-
-        if client is None:
-            async with self._client() as fresh:
-                return await self.refresh_and_plan(fresh)
-        live = await client.list_destinations()
-        return plan(self.desired, self.state, live), client
-
-    async def apply(self, *, auto_approve: bool, parallelism: int) -> None:
-        from iac.apply import StateRecorder, apply_plan
-        from iac.audit import AuditLog, detect_actor
-        from iac.plan.render_text import render_text
-
-        async with self._client() as client:
-            computed, _ = await self.refresh_and_plan(client)
-            click.echo(render_text(computed), nl=False)
-            if not computed.has_changes:
-                return
-            if not auto_approve:
-                _confirm(self.target.display)
-            audit = AuditLog(
-                self.state_dir / f"{self.workspace}.audit.jsonl",
-                run_id=str(uuid.uuid4()),
-                actor=detect_actor(os.environ),
-            )
-            click.echo()
-            result = await apply_plan(
-                computed,
-                client=client,
-                recorder=StateRecorder(self.store, self.state),
-                audit=audit,
-                progress=_ConsoleProgress(),
-                parallelism=parallelism,
-            )
-        counts = result.counts()
-        tally = (
-            f"{counts['added']} added, {counts['changed']} changed, {counts['destroyed']} destroyed"
-        )
-        retries = client.stats.retries
-        if retries:
-            click.echo(
-                f"(Genesys calls retried {retries} times, {client.stats.throttled} of them "
-                "for rate limiting)"
-            )
-        if result.failed:
-            lines = [f"Apply failed: {len(result.failed)} of {len(result.results)} changes failed."]
-            lines += [
-                f"  destination.{r.change.key} ({r.change.action.value}): {r.error}"
-                for r in result.failed
-            ]
-            lines.append(f"Resources: {tally}. State saved what succeeded.")
-            raise IacError("\n".join(lines))
-        click.echo(f"\nApply complete! Resources: {tally}.")
-
-
 def _confirm(where: str) -> None:
     click.echo(
         f"\nDo you want to perform these actions in {where}?\n"
@@ -315,31 +289,13 @@ def _confirm(where: str) -> None:
         raise IacError("Apply cancelled: the answer was not 'yes'. Nothing was changed.")
 
 
-def _note(message: str) -> None:
-    click.echo(message, err=True)
+def _register_audit() -> None:
+    from iac.audit.commands import audit
+
+    cli.add_command(audit)
 
 
-class _ConsoleProgress:
-    _VERBS: ClassVar[dict[str, tuple[str, str, str]]] = {
-        "create": ("Creating...", "Creation complete", "Creation failed"),
-        "update": ("Modifying...", "Modifications complete", "Modification failed"),
-        "replace": ("Replacing...", "Replacement complete", "Replacement failed"),
-        "delete": ("Destroying...", "Destruction complete", "Destruction failed"),
-    }
-
-    def started(self, change: Any) -> None:
-        verb = self._VERBS[change.action.value][0]
-        suffix = f" [id={change.id}]" if change.id else ""
-        click.echo(f"destination.{change.key}: {verb}{suffix}")
-
-    def finished(self, change: Any, result: Any) -> None:
-        _, done, failed = self._VERBS[change.action.value]
-        elapsed = f"{result.duration_seconds:.0f}s"
-        if result.ok:
-            suffix = f" [id={result.genesys_id}]" if result.genesys_id else ""
-            click.echo(f"destination.{change.key}: {done} after {elapsed}{suffix}")
-        else:
-            click.echo(f"destination.{change.key}: {failed} after {elapsed}: {result.error}")
+_register_audit()
 
 
 def main() -> None:

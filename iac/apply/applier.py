@@ -1,27 +1,33 @@
 """The applier: runs a plan's changes as concurrent asyncio jobs against Genesys.
 
-create  = POST, PUT config, PATCH intendedState when enabled
-update  = PUT config with the version read at refresh (+ PATCH when `enabled` changed)
+create  = POST, PUT config, PATCH intendedState when enabled, then verify
+update  = PUT config with the version read at refresh (+ PATCH when `enabled` changed), verify
 delete  = DELETE, then confirm Genesys answers 404
-replace = create the new integration, then delete the old one (the other way round when
-          its new AWS identity is still held by another change's integration)
+replace = create and verify the new integration, then delete the old one (the other way
+          round when its new AWS identity is still held by another change's integration)
 
-Each step's outcome is saved to state as soon as it lands, and each change leaves one audit
-record. A failed job does not stop the others; jobs that depend on it are skipped.
+Verification reads the integration back, compares it with the configuration and, for an
+enabled one, waits until Genesys reports it ACTIVE. State records a change only once it is
+verified; a create that fails verification is deleted again, so state keeps only what
+succeeded and Genesys keeps no half-made integration. A failed job does not stop the others;
+jobs that wait on it are skipped.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from iac.apply.job import Job, JobStatus
 from iac.apply.recorder import StateRecorder
-from iac.audit import AuditLog, AuditRecord
 from iac.errors import IacError
-from iac.genesys.live import attributes_from_genesys
+from iac.genesys.live import LiveDestination, attributes_from_genesys
+from iac.genesys.observer import JobCalls, current_job_calls
 from iac.plan.model import Action, Change, Plan
+from iac.plan.planner import attribute_changes
 from iac.state.model import ResourceState, State
 
 # What a freshly created, not yet configured integration looks like as attributes.
@@ -29,7 +35,7 @@ _UNCONFIGURED = attributes_from_genesys(name=None, notes=None, intended_state=No
 
 
 class DestinationClient(Protocol):
-    """The writes the applier needs; ``iac.genesys.client.GenesysClient`` provides them."""
+    """The calls the applier needs; ``iac.genesys.client.GenesysClient`` provides them."""
 
     async def create_integration(self) -> str: ...
 
@@ -41,38 +47,37 @@ class DestinationClient(Protocol):
 
     async def delete_integration(self, integration_id: str) -> bool: ...
 
+    async def get_destination(self, integration_id: str) -> LiveDestination | None: ...
+
+    async def wait_until_active(
+        self, integration_id: str, timeout_seconds: float
+    ) -> LiveDestination: ...
+
 
 class Progress(Protocol):
-    def started(self, change: Change) -> None: ...
-
-    def finished(self, change: Change, result: JobResult) -> None: ...
-
-
-@dataclass(frozen=True)
-class JobResult:
-    change: Change
-    ok: bool
-    duration_seconds: float
-    genesys_id: str | None = None
-    error: str | None = None
+    def job_changed(self, job: Job) -> None: ...
 
 
 @dataclass(frozen=True)
 class ApplyResult:
-    results: tuple[JobResult, ...]
+    jobs: tuple[Job, ...]
     state: State
 
     @property
-    def failed(self) -> tuple[JobResult, ...]:
-        return tuple(r for r in self.results if not r.ok)
+    def failed(self) -> tuple[Job, ...]:
+        return tuple(j for j in self.jobs if not j.ok)
 
     def counts(self) -> dict[str, int]:
-        done = [r.change.action for r in self.results if r.ok]
+        done = [j.change.action for j in self.jobs if j.ok]
         return {
             "added": sum(a in (Action.CREATE, Action.REPLACE) for a in done),
             "changed": sum(a is Action.UPDATE for a in done),
             "destroyed": sum(a in (Action.DELETE, Action.REPLACE) for a in done),
         }
+
+
+class VerificationError(IacError):
+    pass
 
 
 class _Skipped(Exception):
@@ -86,11 +91,11 @@ class _Scheduler:
     waits for, whatever ``--parallelism`` is.
     """
 
-    def __init__(self, jobs: tuple[Change, ...], parallelism: int) -> None:
+    def __init__(self, changes: tuple[Change, ...], parallelism: int) -> None:
         self.slots = asyncio.Semaphore(max(1, parallelism))
         loop = asyncio.get_running_loop()
         self._released: dict[str, asyncio.Future[bool]] = {
-            c.job_id: loop.create_future() for c in jobs
+            c.job_id: loop.create_future() for c in changes
         }
 
     def release(self, change: Change, ok: bool = True) -> None:
@@ -109,52 +114,47 @@ async def apply_plan(
     *,
     client: DestinationClient,
     recorder: StateRecorder,
-    audit: AuditLog,
     progress: Progress,
+    on_finished: Callable[[Job], None],
     parallelism: int = 4,
+    activation_timeout: float = 120.0,
+    job_id_prefix: str = "job",
 ) -> ApplyResult:
-    jobs = plan.actionable
-    scheduler = _Scheduler(jobs, parallelism)
+    """Apply the plan's unblocked changes; ``on_finished`` sees each job once it has ended."""
+    changes = plan.actionable
+    scheduler = _Scheduler(changes, parallelism)
+    jobs = [Job(id=f"{job_id_prefix}-{n}", change=c) for n, c in enumerate(changes, 1)]
 
-    async def run(change: Change) -> JobResult:
-        result = await _run_job(change, client, recorder, scheduler, progress)
-        scheduler.release(change, result.ok)
-        audit.append(
-            AuditRecord(
-                action=change.action.value,
-                key=change.key,
-                genesys_id=result.genesys_id or change.id,
-                before=change.before,
-                after=change.after,
-                result="succeeded" if result.ok else "failed",
-                error=result.error,
-                duration_seconds=result.duration_seconds,
-            )
-        )
-        progress.finished(change, result)
-        return result
+    async def run(job: Job) -> Job:
+        calls = JobCalls()
+        current_job_calls.set(calls)  # this task's context: its API calls count here
+        steps = _Steps(job, client, recorder, scheduler, progress, activation_timeout)
+        try:
+            await steps.run()
+            _set_status(job, JobStatus.COMPLETED, progress)
+        except (IacError, _Skipped) as err:
+            job.error = str(err)
+        except Exception as err:  # a bug must not abort the other jobs or lose their state
+            job.error = f"internal error: {type(err).__name__}: {err}"
+        job.attempts, job.retries = calls.requests, calls.retries
+        if job.error is not None:
+            _set_status(job, JobStatus.FAILED, progress)
+        scheduler.release(job.change, job.ok)
+        on_finished(job)
+        return job
 
-    results = await asyncio.gather(*(run(c) for c in jobs))
-    return ApplyResult(results=tuple(results), state=recorder.state)
+    finished = await asyncio.gather(*(run(j) for j in jobs))
+    return ApplyResult(jobs=tuple(finished), state=recorder.state)
 
 
-async def _run_job(
-    change: Change,
-    client: DestinationClient,
-    recorder: StateRecorder,
-    scheduler: _Scheduler,
-    progress: Progress,
-) -> JobResult:
-    steps = _Steps(change, client, recorder, scheduler, progress)
-    started = time.monotonic()
-    try:
-        genesys_id = await steps.run()
-    except (IacError, _Skipped) as err:
-        return JobResult(change, False, time.monotonic() - started, steps.touched, str(err))
-    except Exception as err:  # a bug must not abort the other jobs or lose their state
-        error = f"internal error: {type(err).__name__}: {err}"
-        return JobResult(change, False, time.monotonic() - started, steps.touched, error)
-    return JobResult(change, True, time.monotonic() - started, genesys_id)
+def _set_status(job: Job, status: JobStatus, progress: Progress) -> None:
+    now = time.monotonic()
+    if job.started_at is None:
+        job.started_at = now
+    if status in (JobStatus.COMPLETED, JobStatus.FAILED):
+        job.finished_at = now
+    job.status = status
+    progress.job_changed(job)
 
 
 class _Steps:
@@ -162,41 +162,48 @@ class _Steps:
 
     def __init__(
         self,
-        change: Change,
+        job: Job,
         client: DestinationClient,
         recorder: StateRecorder,
         scheduler: _Scheduler,
         progress: Progress,
+        activation_timeout: float,
     ) -> None:
-        self.change = change
+        self.job = job
+        self.change = job.change
         self.client = client
         self.recorder = recorder
         self.scheduler = scheduler
         self.progress = progress
-        self.touched: str | None = change.id
+        self.activation_timeout = activation_timeout
 
-    async def run(self) -> str | None:
+    async def run(self) -> None:
         change = self.change
         await self.scheduler.wait_for(change.depends_on, "it must wait for")
         if change.action is Action.REPLACE and change.destroy_before_create:
             async with self.scheduler.slots:
-                self.progress.started(change)
+                self._status(JobStatus.RUNNING)
                 await self._delete_old()
             await self._wait_for_identity()
             async with self.scheduler.slots:
-                return await self._create(deposed=self._deposed())
+                await self._create(restore=None)
+            return
         await self._wait_for_identity()
         async with self.scheduler.slots:
-            self.progress.started(change)
+            self._status(JobStatus.RUNNING)
             if change.action is Action.CREATE:
-                return await self._create(deposed=self._deposed())
-            if change.action is Action.UPDATE:
-                return await self._update()
-            if change.action is Action.REPLACE:
-                new_id = await self._create(deposed=(*self._deposed(), self._old_id()))
+                await self._create(restore=self.recorder.entry(change.key))
+            elif change.action is Action.UPDATE:
+                await self._update()
+            elif change.action is Action.REPLACE:
+                original = self.recorder.entry(change.key)
+                new_id = await self._create(restore=original)
                 await self._delete_old(new_id)
-                return new_id
-            return await self._delete()
+            else:
+                await self._delete()
+
+    def _status(self, status: JobStatus) -> None:
+        _set_status(self.job, status, self.progress)
 
     async def _wait_for_identity(self) -> None:
         if self.change.waits_for_identity:
@@ -212,20 +219,42 @@ class _Steps:
         assert self.change.id is not None
         return self.change.id
 
-    async def _create(self, deposed: tuple[str, ...]) -> str:
+    async def _create(self, restore: ResourceState | None) -> str:
+        """POST, configure, enable and verify; on a failed verification, undo the POST."""
         after = self._after()
+        deposed = self._deposed()
+        if self.change.action is Action.REPLACE and not self.change.destroy_before_create:
+            deposed = (*deposed, self._old_id())
         new_id = await self.client.create_integration()
-        self.touched = new_id
-        # Saved before configuring: if the next step fails, the next plan updates this
-        # integration instead of creating a second one.
+        self.job.touch(new_id)
+        # Saved before configuring: if the next step dies with the process, the next plan
+        # finds this integration instead of creating a second one.
         await self.recorder.put(self.change.key, ResourceState(new_id, _UNCONFIGURED, deposed))
-        await self.client.configure(new_id, after, version=None)
-        if after["enabled"]:
-            await self.client.set_enabled(new_id, True)
+        try:
+            await self.client.configure(new_id, after, version=None)
+            if after["enabled"]:
+                await self.client.set_enabled(new_id, True)
+            await self._verify(new_id, after)
+        except IacError as err:
+            await self._undo_create(new_id, restore, err)
+            raise IacError(f"{err}; the new integration {new_id} was deleted again") from None
         await self.recorder.put(self.change.key, ResourceState(new_id, after, deposed))
         return new_id
 
-    async def _update(self) -> str:
+    async def _undo_create(self, new_id: str, restore: ResourceState | None, err: IacError) -> None:
+        try:
+            await self.client.delete_integration(new_id)
+        except IacError as undo_err:
+            raise IacError(
+                f"{err}; deleting the new integration {new_id} again also failed ({undo_err}): "
+                "it stays in state, and the next plan configures it"
+            ) from None
+        if restore is None:
+            await self.recorder.forget(self.change.key)
+        else:
+            await self.recorder.put(self.change.key, restore)
+
+    async def _update(self) -> None:
         integration_id = self._old_id()
         after = self._after()
         changed = {a.name for a in self.change.attribute_changes}
@@ -233,10 +262,38 @@ class _Steps:
             await self.client.configure(integration_id, after, self.change.live_version)
         if "enabled" in changed:
             await self.client.set_enabled(integration_id, after["enabled"])
+        await self._verify(integration_id, after)
         await self.recorder.put(
             self.change.key, ResourceState(integration_id, after, self._deposed())
         )
-        return integration_id
+
+    async def _verify(self, integration_id: str, after: dict[str, Any]) -> None:
+        """Read back what Genesys holds; for an enabled destination, wait for ACTIVE."""
+        self._status(JobStatus.VERIFYING)
+        try:
+            if after["enabled"]:
+                live = await self.client.wait_until_active(integration_id, self.activation_timeout)
+            else:
+                found = await self.client.get_destination(integration_id)
+                if found is None:
+                    raise VerificationError(f"integration {integration_id} is gone after the write")
+                live = found
+            mismatches = attribute_changes(after, live.attributes)
+            if mismatches:
+                raise VerificationError(
+                    "Genesys holds different values than were written: "
+                    + ", ".join(
+                        f"{m.name} is {m.after!r}, expected {m.before!r}" for m in mismatches
+                    )
+                )
+        except IacError as err:
+            self.job.verification = {"status": "failed", "message": str(err)}
+            raise VerificationError(f"verification failed: {err}") from None
+        state = f", {live.reported_state}" if live.reported_state else ""
+        self.job.verification = {
+            "status": "verified",
+            "message": f"read back {integration_id}: matches the configuration{state}",
+        }
 
     async def _delete_old(self, new_id: str | None = None) -> None:
         """The old side of a replace: after the new one exists, or first when it must be."""
@@ -256,7 +313,7 @@ class _Steps:
             await self.recorder.drop_deposed(self.change.key, old_id)
         self.scheduler.release(self.change)
 
-    async def _delete(self) -> str:
+    async def _delete(self) -> None:
         integration_id = self._old_id()
         await self.client.delete_integration(integration_id)
         if self.change.deposed:
@@ -264,7 +321,6 @@ class _Steps:
         else:
             await self.recorder.forget(self.change.key)
         self.scheduler.release(self.change)
-        return integration_id
 
     def _after(self) -> dict[str, Any]:
         assert self.change.after is not None

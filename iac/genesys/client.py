@@ -26,6 +26,8 @@ from tenacity import (
     wait_random_exponential,
 )
 
+from iac.errors import IacError
+from iac.genesys.access import Access
 from iac.genesys.errors import GenesysApiError, from_api_exception, from_transport_error
 from iac.genesys.live import (
     INTEGRATION_TYPE,
@@ -33,6 +35,7 @@ from iac.genesys.live import (
     attributes_from_genesys,
     properties_from_attributes,
 )
+from iac.genesys.observer import CallObserver, current_job_calls
 from iac.genesys.settings import GenesysTarget
 from iac.genesys.transport import HttpxHttpClient
 
@@ -54,6 +57,10 @@ class RetryPolicy:
     delete_confirm_seconds: float = 10.0
 
 
+class ActivationError(IacError):
+    """Enabling did not end ACTIVE: Genesys' own detail message, or a timeout."""
+
+
 @dataclass
 class RetryStats:
     retries: int = 0
@@ -68,16 +75,20 @@ class GenesysClient:
         policy: RetryPolicy | None = None,
         max_concurrency: int = 8,
         timeout_seconds: float = 30.0,
+        observer: CallObserver | None = None,
     ) -> None:
         _silence_sdk_logging()
         self.target = target
         self.policy = policy or RetryPolicy()
         self.stats = RetryStats()
-        self._http = HttpxHttpClient(timeout_seconds=timeout_seconds)
+        self._observer = observer
+        self._http = HttpxHttpClient(timeout_seconds=timeout_seconds, on_response=self._on_response)
         # One ApiClient per org; the SDK's global Configuration host is never touched.
         self._api_client = sdk.ApiClient(host=target.api_url)
         self._api_client.set_http_client(self._http)
         self._api = sdk.IntegrationsApi(self._api_client)
+        self._tokens = sdk.TokensApi(self._api_client)
+        self._authorization = sdk.AuthorizationApi(self._api_client)
         self._slots = asyncio.Semaphore(max_concurrency)
         self._auth_lock = asyncio.Lock()
         self._token_generation = 0
@@ -201,6 +212,56 @@ class GenesysClient:
             if err.status == 404:
                 return None
             raise
+
+    async def read_access(self) -> Access:
+        """The token's scopes and the OAuth client's permissions, for the preflight gate."""
+        info = await self._call("GET /api/v2/tokens/me", self._tokens.get_tokens_me)
+        scopes = tuple(info.authorized_scope or ())
+        try:
+            subject = await self._call(
+                "GET /api/v2/authorization/subjects/me",
+                self._authorization.get_authorization_subjects_me,
+                # Without it Genesys omits the roles' permission policies.
+                include_full_roles=True,
+            )
+        except GenesysApiError as err:
+            if err.status in (403, 404):
+                return Access(scopes=scopes, permissions=None, unknown_because=str(err))
+            raise
+        permissions = tuple(
+            f"{policy.domain}:{policy.entity_name}:{action}"
+            for grant in subject.grants or ()
+            if grant.role is not None
+            for policy in grant.role.policies or ()
+            for action in policy.actions or ()
+        )
+        return Access(scopes=scopes, permissions=permissions)
+
+    async def wait_until_active(
+        self, integration_id: str, timeout_seconds: float
+    ) -> LiveDestination:
+        """Poll reportedState after enabling: ACTIVE returns, ERROR or a timeout raises."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_seconds
+        delay = 0.2
+        while True:
+            live = await self.get_destination(integration_id)
+            if live is None:
+                raise ActivationError(f"integration {integration_id} disappeared while activating")
+            if live.reported_state == "ACTIVE":
+                return live
+            if live.reported_state == "ERROR":
+                raise ActivationError(
+                    f"Genesys reports activation ERROR for {integration_id}: "
+                    f"{live.reported_detail or 'no detail given'}"
+                )
+            if loop.time() >= deadline:
+                raise ActivationError(
+                    f"integration {integration_id} is still {live.reported_state} after "
+                    f"{timeout_seconds:g}s (--activation-timeout)"
+                )
+            await asyncio.sleep(min(delay, max(0.0, deadline - loop.time())))
+            delay = min(delay * 2, 2.0)
 
     # -- writes -------------------------------------------------------------------------
 
@@ -376,10 +437,23 @@ class GenesysClient:
         return self._backoff(state)
 
     def _before_sleep(self, state: RetryCallState) -> None:
-        self.stats.retries += 1
         exc = state.outcome.exception() if state.outcome else None
-        if isinstance(exc, ApiException) and exc.status == 429:
-            self.stats.throttled += 1
+        throttled = isinstance(exc, ApiException) and exc.status == 429
+        self.stats.retries += 1
+        self.stats.throttled += throttled
+        job = current_job_calls.get()
+        if job is not None:
+            job.retries += 1
+        if self._observer is not None:
+            self._observer.count_retry(throttled)
+
+    def _on_response(self, method: str, status: int | None) -> None:
+        # Runs in worker threads; the context (and so the job) was copied by to_thread.
+        job = current_job_calls.get()
+        if job is not None:
+            job.requests += 1
+        if self._observer is not None:
+            self._observer.count_api(method, status)
 
 
 def _retryable(exc: BaseException, idempotent: bool) -> bool:

@@ -8,8 +8,7 @@ what is safe to send again. It also verifies TLS strictly and keeps connections 
 from __future__ import annotations
 
 import json
-import threading
-from collections import Counter
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -35,17 +34,21 @@ class HttpxResponse:
 
 
 class HttpxHttpClient(AbstractHttpClient):
-    def __init__(self, timeout_seconds: float = 30.0, verify: bool | str = True) -> None:
+    def __init__(
+        self,
+        timeout_seconds: float = 30.0,
+        verify: bool | str = True,
+        on_response: Callable[[str, int | None], None] | None = None,
+    ) -> None:
         super().__init__()
+        # Told of every request: (method, status), status None when no answer came.
+        self._on_response = on_response
         self._client = httpx.Client(
             timeout=timeout_seconds,
             verify=verify,
             follow_redirects=False,
             transport=httpx.HTTPTransport(retries=0, verify=verify),
         )
-        # Responses by (method, status), for the run summary and telemetry.
-        self.responses: Counter[tuple[str, int]] = Counter()
-        self._lock = threading.Lock()
 
     def request(self, http_request_options: Any) -> HttpxResponse:
         options = http_request_options
@@ -58,21 +61,28 @@ class HttpxHttpClient(AbstractHttpClient):
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         elif options.body is not None:
             content = json.dumps(options.body)
-        response = self._client.request(
-            options.method,
-            options.url,
-            params=options.query_params or None,
-            headers=headers,
-            content=content,
-        )
-        with self._lock:
-            self.responses[(options.method, response.status_code)] += 1
+        try:
+            response = self._client.request(
+                options.method,
+                options.url,
+                params=options.query_params or None,
+                headers=headers,
+                content=content,
+            )
+        except httpx.TransportError:
+            self._report(options.method, None)
+            raise
+        self._report(options.method, response.status_code)
         wrapped = HttpxResponse(response)
         if self.post_hook:
             wrapped = self.post_hook(wrapped)
         if not 200 <= wrapped.status <= 299:
             raise ApiException(http_resp=wrapped)
         return wrapped
+
+    def _report(self, method: str, status: int | None) -> None:
+        if self._on_response is not None:
+            self._on_response(method, status)
 
     def close(self) -> None:
         self._client.close()

@@ -74,11 +74,11 @@ def test_one_failed_change_does_not_stop_the_others(work: Workdir, sandbox: Sand
     results = {r["key"]: r["result"] for r in work.audit()}
     assert results == {"alpha": "succeeded", "beta": "failed", "gamma": "succeeded"}
 
-    # State kept the half-made integration, so the next run configures it rather than
-    # creating a second one.
-    assert set(work.state()["resources"]) == {"alpha", "beta", "gamma"}
+    # The half-made integration was deleted again: state and Genesys keep only what succeeded.
+    assert set(work.state()["resources"]) == {"alpha", "gamma"}
+    assert set(sandbox.by_suffix()) == {"alpha-prod", "gamma-prod"}
     planned = work.iac("plan", str(work.config))
-    assert "Plan: 0 to add, 1 to change, 0 to destroy." in planned.output
+    assert "Plan: 1 to add, 0 to change, 0 to destroy." in planned.output
     assert work.iac("apply", str(work.config), "--auto-approve").exit_code == 0
     assert len(sandbox.integrations()) == 3
     assert "No changes." in work.iac("plan", str(work.config)).output
