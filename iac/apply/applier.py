@@ -16,6 +16,7 @@ jobs that wait on it are skipped.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,6 +30,9 @@ from iac.genesys.observer import JobCalls, current_job_calls
 from iac.plan.model import Action, Change, Plan
 from iac.plan.planner import attribute_changes
 from iac.state.model import ResourceState, State
+from iac.telemetry import get_logger, job_id_var
+
+log = get_logger("apply")
 
 # What a freshly created, not yet configured integration looks like as attributes.
 _UNCONFIGURED = attributes_from_genesys(name=None, notes=None, intended_state=None, properties={})
@@ -127,7 +131,9 @@ async def apply_plan(
 
     async def run(job: Job) -> Job:
         calls = JobCalls()
-        current_job_calls.set(calls)  # this task's context: its API calls count here
+        # Set in this task's context: its API calls and log lines are attributed to the job.
+        current_job_calls.set(calls)
+        job_id_var.set(job.id)
         steps = _Steps(job, client, recorder, scheduler, progress, activation_timeout)
         try:
             await steps.run()
@@ -154,6 +160,17 @@ def _set_status(job: Job, status: JobStatus, progress: Progress) -> None:
     if status in (JobStatus.COMPLETED, JobStatus.FAILED):
         job.finished_at = now
     job.status = status
+    log.log(
+        logging.WARNING if status is JobStatus.FAILED else logging.INFO,
+        "job %s",
+        status.value,
+        extra={
+            "action": job.change.action.value,
+            "key": job.change.key,
+            "genesys_id": job.genesys_id,
+            "error": job.error,
+        },
+    )
     progress.job_changed(job)
 
 

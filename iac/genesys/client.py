@@ -38,6 +38,9 @@ from iac.genesys.live import (
 from iac.genesys.observer import CallObserver, current_job_calls
 from iac.genesys.settings import GenesysTarget
 from iac.genesys.transport import HttpxHttpClient
+from iac.telemetry import get_logger
+
+log = get_logger("genesys")
 
 T = TypeVar("T")
 
@@ -408,9 +411,13 @@ class GenesysClient:
                 with attempt:
                     result = await self._send(fn, args, kwargs, reauth)
         except ApiException as exc:
-            raise from_api_exception(call, exc) from None
+            error = from_api_exception(call, exc)
+            log.info("call failed", extra={"call": call, "status": exc.status})
+            raise error from None
         except httpx.TransportError as exc:
+            log.info("call failed", extra={"call": call, "status": None})
             raise from_transport_error(call, self.target.api_url, exc) from None
+        log.debug("call succeeded", extra={"call": call})
         return result
 
     async def _send(
@@ -439,6 +446,11 @@ class GenesysClient:
     def _before_sleep(self, state: RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome else None
         throttled = isinstance(exc, ApiException) and exc.status == 429
+        log.warning(
+            "retrying after %s",
+            f"HTTP {exc.status}" if isinstance(exc, ApiException) else type(exc).__name__,
+            extra={"attempt": state.attempt_number, "wait_seconds": round(state.upcoming_sleep, 3)},
+        )
         self.stats.retries += 1
         self.stats.throttled += throttled
         job = current_job_calls.get()

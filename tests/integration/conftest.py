@@ -154,3 +154,6 @@ def destination(
 
 def config(*destinations: str) -> str:
     return "destinations:\n" + "".join(destinations)
+
+
+from iac_testing.tls import ca, ca_bundle, expired_cert, https_server  # noqa: E402, F401

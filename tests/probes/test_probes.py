@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import trustme
-from probe_support import HTTPSServer, ServerFactory, self_signed_context, stop_server
+from iac_testing.https_servers import HTTPSServer, ServerFactory, self_signed_context, stop_server
 
 from iac.probes import FAILURE_KINDS, ProbeResult, default_endpoint, probe_endpoints
 

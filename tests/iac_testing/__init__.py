@@ -1,0 +1,1 @@
+"""Test support shared across the test folders (on pytest's pythonpath via pyproject)."""

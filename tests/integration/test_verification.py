@@ -1,0 +1,78 @@
+"""After the writes: read back, wait for ACTIVE, and keep in state only what succeeded."""
+
+from __future__ import annotations
+
+import httpx
+from conftest import Sandbox, Workdir, config, destination
+
+
+def test_activation_error_fails_its_job_with_genesys_message(
+    work: Workdir, sandbox: Sandbox
+) -> None:
+    httpx.put(
+        f"{sandbox.url}/__sandbox/activation",
+        json={
+            "failures": [
+                {"event_source_suffix": "bad-*", "message": "AWS rejected the partner event source"}
+            ]
+        },
+    ).raise_for_status()
+    work.write(
+        config(
+            destination("first", "first-prod"),
+            destination("broken", "bad-suffix"),
+            destination("third", "third-prod"),
+        )
+    )
+    applied = work.iac("apply", str(work.config), "--auto-approve")
+    assert applied.exit_code == 1
+    assert "Apply failed: 1 of 3 changes failed." in applied.output
+    assert "AWS rejected the partner event source" in applied.output
+    assert "destination.first: Creation complete" in applied.output
+    assert "destination.third: Creation complete" in applied.output
+    # State and Genesys keep only what succeeded.
+    assert set(work.state()["resources"]) == {"first", "third"}
+    assert set(sandbox.by_suffix()) == {"first-prod", "third-prod"}
+    broken = next(r for r in work.audit() if r["key"] == "broken")
+    assert broken["result"] == "failed"
+    assert broken["verification"]["status"] == "failed"
+    assert "AWS rejected the partner event source" in broken["verification"]["message"]
+    first = next(r for r in work.audit() if r["key"] == "first")
+    assert first["verification"]["status"] == "verified"
+    assert first["job_id"]
+
+
+def test_activation_slower_than_the_timeout_fails(work: Workdir, sandbox: Sandbox) -> None:
+    httpx.put(f"{sandbox.url}/__sandbox/activation", json={"delay": 30}).raise_for_status()
+    work.write(config(destination("orders", "orders-prod")))
+    applied = work.iac("apply", str(work.config), "--auto-approve", "--activation-timeout", "0.5")
+    assert applied.exit_code == 1
+    assert "is still ACTIVATING after 0.5s (--activation-timeout)" in applied.output
+    assert sandbox.integrations() == []
+
+
+def test_jobs_report_verification_as_they_go(work: Workdir, sandbox: Sandbox) -> None:
+    work.write(config(destination("orders", "orders-prod")))
+    applied = work.iac("apply", str(work.config), "--auto-approve")
+    lines = [line for line in applied.output.splitlines() if line.startswith("destination.")]
+    assert lines[0] == "destination.orders: Creating..."
+    assert lines[1].startswith("destination.orders: Verifying... [id=")
+    assert lines[2].startswith("destination.orders: Creation complete after ")
+
+
+def test_audit_verify_finds_a_one_byte_edit(work: Workdir, sandbox: Sandbox) -> None:
+    work.write(config(*(destination(k, f"{k}-prod") for k in ("a", "b", "c"))))
+    assert work.iac("apply", str(work.config), "--auto-approve").exit_code == 0
+    work.write(config(*(destination(k, f"{k}-prod", name=f"{k} v2") for k in ("a", "b", "c"))))
+    assert work.iac("apply", str(work.config), "--auto-approve").exit_code == 0
+    verified = work.iac("audit", "verify", "--state-dir", str(work.state_dir))
+    assert verified.exit_code == 0, verified.output
+    assert "intact: 6 records" in verified.output
+
+    path = work.state_dir / "default.audit.jsonl"
+    lines = path.read_bytes().split(b"\n")
+    lines[3] = lines[3].replace(b'"succeeded"', b'"succeedeD"', 1)
+    path.write_bytes(b"\n".join(lines))
+    broken = work.iac("audit", "verify", "--state-dir", str(work.state_dir))
+    assert broken.exit_code == 1
+    assert "broken at line 4" in broken.output
