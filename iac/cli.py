@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import click
 
 from iac import __version__
+from iac.cli_options import state_location_options
 from iac.errors import IacError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -44,16 +45,6 @@ def _config_dir(func: F) -> F:
 def _run_options(func: F) -> F:
     options = [
         click.option(
-            "--state-dir",
-            default="state",
-            show_default=True,
-            type=click.Path(path_type=Path, file_okay=False),
-            help="Folder holding the state, its lock and the audit log.",
-        ),
-        click.option(
-            "--workspace", default="default", show_default=True, help="State file to use."
-        ),
-        click.option(
             "--lock-timeout",
             default=0.0,
             show_default=True,
@@ -68,7 +59,7 @@ def _run_options(func: F) -> F:
     ]
     for option in reversed(options):
         func = option(func)
-    return func
+    return state_location_options(func)
 
 
 @cli.command()

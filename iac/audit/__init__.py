@@ -9,7 +9,7 @@ to ``<state-dir>/<workspace>.audit.jsonl``.
 
 from iac.audit.actor import detect_actor
 from iac.audit.chain import GENESIS_HASH, VerifyReport, verify
-from iac.audit.log import AuditLog, AuditRecord, redact
+from iac.audit.log import AuditLog, AuditRecord
 from iac.audit.query import query
 
 __all__ = [
@@ -19,6 +19,5 @@ __all__ = [
     "VerifyReport",
     "detect_actor",
     "query",
-    "redact",
     "verify",
 ]

@@ -4,7 +4,6 @@ start instantly and work where the Genesys SDK is not installed (an auditor's la
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
@@ -14,12 +13,11 @@ import click
 
 from iac.audit.chain import verify as verify_chain
 from iac.audit.query import parse_time, query
+from iac.cli_options import state_location_options
 from iac.errors import IacError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-# Same rule as the state store, repeated here so this module need not import pydantic.
-_WORKSPACE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 ACTIONS = ("create", "update", "replace", "delete")
 # "blocked": a change refused by a failed gate, recorded though never attempted.
 RESULTS = ("succeeded", "failed", "blocked")
@@ -53,36 +51,18 @@ class _IsoTime(click.ParamType):
 
 
 def _file_options(func: F) -> F:
-    options = [
-        click.option(
-            "--state-dir",
-            default="state",
-            show_default=True,
-            type=click.Path(path_type=Path, file_okay=False),
-            help="Folder holding the state and the audit log.",
-        ),
-        click.option(
-            "--workspace", default="default", show_default=True, help="Workspace to read."
-        ),
-        click.option(
-            "--file",
-            "file",
-            type=click.Path(path_type=Path, dir_okay=False),
-            help="Audit file to read, instead of STATE_DIR/WORKSPACE.audit.jsonl.",
-        ),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
+    func = click.option(
+        "--file",
+        "file",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help="Audit file to read, instead of STATE_DIR/WORKSPACE.audit.jsonl.",
+    )(func)
+    return state_location_options(func)
 
 
 def _audit_path(state_dir: Path, workspace: str, file: Path | None) -> Path:
     if file is not None:
         return file
-    if not _WORKSPACE.fullmatch(workspace):
-        raise click.BadParameter(
-            f"{workspace!r}: use letters, digits, '.', '_' or '-'.", param_hint="'--workspace'"
-        )
     return state_dir / f"{workspace}.audit.jsonl"
 
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -19,11 +17,9 @@ from typing import Any
 
 from iac.audit.chain import FIELDS, GENESIS_HASH, check_line, encode_line, record_hash
 from iac.errors import IacError
+from iac.redact import redact
 
-REDACTED = "[redacted]"
-_SECRET_KEY = re.compile(r"secret|token|password|authorization", re.IGNORECASE)
 # Error texts come from HTTP layers, which have been known to echo an Authorization header.
-_BEARER = re.compile(r"\b(Bearer)\s+[A-Za-z0-9._~+/=-]+", re.IGNORECASE)
 _TAIL_CHUNK = 64 * 1024
 
 
@@ -40,20 +36,6 @@ class AuditRecord:
     job_id: str | None = None
     gates: list[dict[str, Any]] | None = None  # gate results for this destination
     verification: dict[str, Any] | None = None  # e.g. {"status": "verified", "message": ...}
-
-
-def redact(value: Any) -> Any:
-    """A copy of ``value`` with every secret-named key's value (at any depth) replaced."""
-    if isinstance(value, Mapping):
-        return {
-            k: REDACTED if isinstance(k, str) and _SECRET_KEY.search(k) else redact(v)
-            for k, v in value.items()
-        }
-    if isinstance(value, (list, tuple)):
-        return [redact(item) for item in value]
-    if isinstance(value, str):
-        return _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", value)
-    return value
 
 
 class AuditLog:

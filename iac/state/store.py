@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import tempfile
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -19,8 +18,8 @@ from pydantic import TypeAdapter, ValidationError
 from iac.errors import IacError
 from iac.state.lock import StateLock
 from iac.state.model import FORMAT_VERSION, State
+from iac.workspace import check_workspace
 
-_WORKSPACE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 _STATE_ADAPTER = TypeAdapter(State)
 
 
@@ -38,10 +37,7 @@ class StateBackend(Protocol):
 
 class LocalStateStore:
     def __init__(self, directory: Path, workspace: str = "default") -> None:
-        if not _WORKSPACE.fullmatch(workspace):
-            raise StateError(
-                f"Invalid workspace name {workspace!r}: use letters, digits, '.', '_' or '-'."
-            )
+        check_workspace(workspace)
         self.directory = directory
         self.workspace = workspace
         self.path = directory / f"{workspace}.json"

@@ -10,20 +10,18 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import sys
 from contextvars import ContextVar
 from datetime import datetime, timezone
 from typing import Any, Literal, TextIO
 
 from iac.errors import IacError
+from iac.redact import REDACTED, is_secret_name, redact
 
 run_id_var: ContextVar[str | None] = ContextVar("iac_run_id", default=None)
 job_id_var: ContextVar[str | None] = ContextVar("iac_job_id", default=None)
 
 ROOT = "iac"
-REDACTED = "[REDACTED]"
-_SECRET_KEY = re.compile(r"secret|token|password|authorization", re.IGNORECASE)
 
 # Attributes every LogRecord has; anything else on a record came from ``extra={...}``.
 _STANDARD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
@@ -41,18 +39,6 @@ def _extra_fields(record: logging.LogRecord) -> dict[str, Any]:
     return {k: v for k, v in vars(record).items() if k not in _STANDARD_ATTRS}
 
 
-def _redact(value: Any) -> Any:
-    # Returns a redacted *copy*: the caller's dict passed in extra= must not be mutated.
-    if isinstance(value, dict):
-        return {
-            k: REDACTED if isinstance(k, str) and _SECRET_KEY.search(k) else _redact(v)
-            for k, v in value.items()
-        }
-    if isinstance(value, (list, tuple)):
-        return [_redact(v) for v in value]
-    return value
-
-
 class RedactSecretsFilter(logging.Filter):
     """Redact extra fields (also nested dict keys) named like secrets.
 
@@ -63,7 +49,7 @@ class RedactSecretsFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         for key, value in _extra_fields(record).items():
-            redacted = REDACTED if _SECRET_KEY.search(key) else _redact(value)
+            redacted = REDACTED if is_secret_name(key) else redact(value)
             setattr(record, key, redacted)
         return True
 

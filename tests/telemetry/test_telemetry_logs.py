@@ -112,10 +112,10 @@ def test_secret_like_extras_are_redacted_without_mutating_caller_data() -> None:
     for secret in ("s3cr3t", 'tok"', 'pw"', "abc123"):
         assert secret not in text
     [rec] = _json_lines(out)
-    assert rec["client_secret"] == "[REDACTED]"
-    assert rec["AccessToken"] == "[REDACTED]"
-    assert rec["db_password"] == "[REDACTED]"
-    assert rec["headers"] == {"Authorization": "[REDACTED]", "Accept": "application/json"}
+    assert rec["client_secret"] == "[redacted]"
+    assert rec["AccessToken"] == "[redacted]"
+    assert rec["db_password"] == "[redacted]"
+    assert rec["headers"] == {"Authorization": "[redacted]", "Accept": "application/json"}
     assert rec["region"] == "mypurecloud.com"
     assert headers["Authorization"] == "Bearer abc123"  # caller's dict untouched
 
@@ -136,7 +136,7 @@ def test_text_format_is_readable() -> None:
     lines = out.getvalue().splitlines()
     assert lines == [
         'WARNING iac.apply: retrying [run=r1 job=j9] status=429 reason="rate limited" '
-        "token=[REDACTED]",
+        "token=[redacted]",
         "INFO iac.plan: no ids [run=- job=-]",
     ]
 

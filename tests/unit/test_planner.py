@@ -6,36 +6,12 @@ import copy
 from typing import Any
 
 import pytest
+from iac_testing.plan_data import ACTIVITY, AUDITS, OPERATIONS, attrs, live, state
 
-from iac.genesys.live import LiveDestination, attributes_from_genesys
+from iac.genesys.live import attributes_from_genesys
 from iac.plan.model import Action, AttributeChange, Change, Drift, Plan
 from iac.plan.planner import plan
-from iac.state.model import ResourceState, State
-
-ACTIVITY = "v2.users.{id}.activity"
-OPERATIONS = "v2.operations.events.{id}"
-AUDITS = "v2.audits.entitytype.{id}.entityid.{id}"
-
-
-def attrs(**overrides: Any) -> dict[str, Any]:
-    base = {
-        "name": "Orders",
-        "aws_account_id": "123456789012",
-        "aws_region": "us-east-1",
-        "event_source_suffix": "orders",
-        "topic_filters": sorted([ACTIVITY, OPERATIONS]),
-        "enabled": True,
-        "notes": None,
-    }
-    return {**base, **overrides}
-
-
-def live(id_: str, attributes: dict[str, Any], version: int = 3) -> LiveDestination:
-    return LiveDestination(id=id_, attributes=dict(attributes), version=version)
-
-
-def state(**resources: ResourceState) -> State:
-    return State(lineage="lineage-1", serial=4, target="sandbox", resources=dict(resources))
+from iac.state.model import ResourceState
 
 
 def only(p: Plan, key: str) -> Change:

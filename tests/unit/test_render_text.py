@@ -5,28 +5,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from iac_testing.plan_data import ACTIVITY, AUDITS, OPERATIONS, attrs
+
 from iac.genesys.live import LiveDestination
 from iac.plan.model import Plan
 from iac.plan.planner import plan
 from iac.plan.render_text import render_text
 from iac.state.model import ResourceState, State
-
-ACTIVITY = "v2.users.{id}.activity"
-OPERATIONS = "v2.operations.events.{id}"
-AUDITS = "v2.audits.entitytype.{id}.entityid.{id}"
-
-
-def attrs(**overrides: Any) -> dict[str, Any]:
-    base = {
-        "name": "Orders",
-        "aws_account_id": "123456789012",
-        "aws_region": "us-east-1",
-        "event_source_suffix": "orders",
-        "topic_filters": sorted([ACTIVITY, OPERATIONS]),
-        "enabled": True,
-        "notes": None,
-    }
-    return {**base, **overrides}
 
 
 def one_of_each() -> Plan:

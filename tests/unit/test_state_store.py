@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from iac.errors import IacError
 from iac.state.model import ResourceState, State
 from iac.state.store import LocalStateStore, StateError
 
@@ -141,10 +142,10 @@ def test_invalid_resource_entry_names_the_field(tmp_path: Path) -> None:
     "workspace", ["", "../prod", "team/prod", ".hidden", "-x", "a" * 65, "p rod"]
 )
 def test_invalid_workspace_name_is_rejected(tmp_path: Path, workspace: str) -> None:
-    with pytest.raises(StateError, match="Invalid workspace name"):
+    with pytest.raises(IacError, match="Invalid workspace name"):
         LocalStateStore(tmp_path, workspace)
 
 
 def test_workspace_name_with_trailing_newline_is_rejected(tmp_path: Path) -> None:
-    with pytest.raises(StateError, match="Invalid workspace name"):
+    with pytest.raises(IacError, match="Invalid workspace name"):
         LocalStateStore(tmp_path, "prod\n")
