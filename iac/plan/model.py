@@ -53,6 +53,8 @@ class Change:
     deposed: bool = False
     # Failed gates that stop this change from being applied (empty: it may go ahead).
     blocked_by: tuple[str, ...] = ()
+    # Things the reviewer should know that do not stop the change (e.g. "import it instead").
+    warnings: tuple[str, ...] = ()
 
     @property
     def job_id(self) -> str:
@@ -101,10 +103,19 @@ class Drift:
 
 
 @dataclass(frozen=True)
+class Unmanaged:
+    """An EventBridge integration in the org that no state entry (so no configuration) manages."""
+
+    id: str
+    attributes: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class Plan:
     changes: tuple[Change, ...]
     drift: tuple[Drift, ...] = field(default=())
     gates: tuple[GateResult, ...] = field(default=())
+    unmanaged: tuple[Unmanaged, ...] = field(default=())
 
     @property
     def actionable(self) -> tuple[Change, ...]:

@@ -16,7 +16,7 @@ from deepdiff import DeepDiff
 
 from iac.config.models import Destination
 from iac.genesys.live import LiveDestination
-from iac.plan.model import Action, AttributeChange, Change, Drift, Plan
+from iac.plan.model import Action, AttributeChange, Change, Drift, Plan, Unmanaged
 from iac.state.model import State
 
 # Changing any of these means a different AWS partner event source: replace, not update.
@@ -61,7 +61,36 @@ def plan(
                     depends_on=tuple(d.job_id for d in deposed),
                 )
             )
-    return Plan(changes=tuple(_order_identity_reuse(changes)), drift=tuple(drift))
+    managed = {r.id for r in state.resources.values()} | {
+        old for r in state.resources.values() for old in r.deposed
+    }
+    unmanaged = tuple(
+        Unmanaged(id=i, attributes=dict(live[i].attributes))
+        for i in sorted(live)
+        if i not in managed
+    )
+    ordered = _order_identity_reuse(changes)
+    return Plan(
+        changes=tuple(_suggest_imports(ordered, unmanaged)),
+        drift=tuple(drift),
+        unmanaged=unmanaged,
+    )
+
+
+def prevent_destroy_violations(plan: Plan, protected: set[str]) -> list[str]:
+    """Deletes and replaces of destinations marked ``prevent_destroy``: the plan must fail."""
+    return [
+        f"destination.{c.key} has prevent_destroy set, but this plan would "
+        f"{'replace' if c.action is Action.REPLACE else 'destroy'} it"
+        + (
+            f" ({', '.join(a.name for a in c.attribute_changes if a.forces_replacement)} changed)"
+            if c.action is Action.REPLACE
+            else ""
+        )
+        + ". Remove prevent_destroy first if this is intended."
+        for c in plan.changes
+        if c.key in protected and not c.deposed and c.action in (Action.DELETE, Action.REPLACE)
+    ]
 
 
 def attribute_changes(before: Attributes, after: Attributes) -> tuple[AttributeChange, ...]:
@@ -135,6 +164,34 @@ def _deposed_deletes(
         )
         for old in deposed
     ]
+
+
+def _suggest_imports(changes: list[Change], unmanaged: tuple[Unmanaged, ...]) -> list[Change]:
+    """A create that matches an integration nobody manages most likely means "adopt it"."""
+    suggested = []
+    for c in changes:
+        if c.action is Action.CREATE and c.after is not None:
+            for other in unmanaged:
+                same = [
+                    what
+                    for what, hit in (
+                        ("AWS identity", _identity(other.attributes) == _identity(c.after)),
+                        ("name", other.attributes.get("name") == c.after.get("name")),
+                    )
+                    if hit
+                ]
+                if same:
+                    c = replace(
+                        c,
+                        warnings=(
+                            *c.warnings,
+                            f"integration {other.id}, which no configuration manages, has the "
+                            f"same {' and '.join(same)}; to adopt it instead of creating another, "
+                            f"run: iac import {c.key} {other.id}",
+                        ),
+                    )
+        suggested.append(c)
+    return suggested
 
 
 def _identity(attributes: Attributes | None) -> tuple[Any, ...] | None:

@@ -99,6 +99,8 @@ def _render_change(change: Change) -> list[str]:
         lines.append(f"  # ({change.reason})")
     for reason in change.blocked_by:
         lines.append(f"  # BLOCKED by {reason}")
+    for warning in change.warnings:
+        lines.append(f"  # Warning: {warning}")
     if change.depends_on:
         lines.append(f"  # (after {', '.join(change.depends_on)})")
     if change.waits_for_identity:
