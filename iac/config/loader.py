@@ -1,12 +1,17 @@
 """Reads a folder of YAML files into the desired state, collecting every problem at once.
 
-Per file: read text -> parse YAML (with lines) -> validate with pydantic. Then checks that span
-files: a logical key declared twice, and two keys naming the same partner event source. A
-templating step (later) slots in between reading and parsing, see ``_load_file``.
+Per file: read text -> render it as a sandboxed Jinja2 template with the caller's variables
+(see ``iac.config.templates``) -> parse YAML (with lines) -> validate with pydantic. Then checks
+that span files: a logical key declared twice, two keys naming the same partner event source,
+and a top-level setting (``policy``, ``org``) that more than one file declares.
+
+Lines of YAML and field problems are lines of the rendered text: the file's own lines unless
+a template adds or removes lines, which shifts everything after it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,11 +19,19 @@ from typing import Any
 from pydantic import ValidationError
 
 from iac.config.messages import format_path, translate
-from iac.config.models import Destination, DestinationsFile
+from iac.config.models import Destination, DestinationsFile, OrgSettings
 from iac.config.problems import ConfigError, Problem, SourceLocation
+from iac.config.templates import TemplateProblem, render_template
 from iac.config.yaml_lines import ParsedYaml, YamlSyntaxError, parse_yaml
 
 YAML_SUFFIXES = (".yaml", ".yml")
+
+# Top-level settings that apply to the whole folder, so only one file may declare each:
+# key -> problem when a second file does (formatted with the first one's location).
+_ONE_PER_FOLDER: dict[str, str] = {
+    "policy": "a policy is already named at {}; name it in one file only",
+    "org": "an org block is already declared at {}; declare it in one file only",
+}
 
 
 @dataclass(frozen=True)
@@ -32,6 +45,10 @@ class DesiredConfig:
     policy_file: Path | None = None
     # Where each destination's connectivity probe goes.
     probe_endpoints: dict[str, str] = field(default_factory=dict)
+    # Keys of the destinations with prevent_destroy: no plan may delete or replace them.
+    protected: frozenset[str] = frozenset()
+    # The folder's org block, if a file declares one.
+    org: OrgSettings | None = None
 
 
 @dataclass
@@ -40,7 +57,10 @@ class _FileResult:
     # Keys as written (even if their body is invalid) and the destinations that validated.
     keys: dict[str, SourceLocation] = field(default_factory=dict)
     valid: dict[str, Destination] = field(default_factory=dict)
-    policy: tuple[Path, SourceLocation] | None = None
+    # Where the file declares each _ONE_PER_FOLDER setting (valid or not), and valid values.
+    declared: dict[str, SourceLocation] = field(default_factory=dict)
+    policy: Path | None = None
+    org: OrgSettings | None = None
 
 
 def config_files(folder: Path) -> list[Path]:
@@ -58,30 +78,27 @@ def config_files(folder: Path) -> list[Path]:
     return files
 
 
-def load_config(folder: Path) -> DesiredConfig:
-    """Load and validate the YAML files in ``folder``; one ConfigError lists all problems."""
+def load_config(folder: Path, variables: Mapping[str, Any] | None = None) -> DesiredConfig:
+    """Load and validate the YAML files in ``folder``; one ConfigError lists all problems.
+
+    Each file is first rendered as a Jinja2 template with ``variables`` (None: no variables;
+    see ``iac.config.variables.collect_variables`` for building them from the command line).
+    """
     folder = Path(folder)
     files = config_files(folder)
+    variables = dict(variables or {})
     problems: list[Problem] = []
     locations: dict[str, SourceLocation] = {}
     destinations: dict[str, Destination] = {}
-    policy: tuple[Path, SourceLocation] | None = None
+    declared: dict[str, SourceLocation] = {}
+    policy: Path | None = None
+    org: OrgSettings | None = None
     for path in files:
-        result = _load_file(path)
+        result = _load_file(path, variables)
         problems.extend(result.problems)
-        if result.policy is not None:
-            if policy is not None:
-                where = result.policy[1]
-                problems.append(
-                    Problem(
-                        where.file,
-                        where.line,
-                        "policy",
-                        f"a policy is already named at {policy[1]}; name it in one file only",
-                    )
-                )
-            else:
-                policy = result.policy
+        problems.extend(_one_per_folder(declared, result.declared))
+        policy = policy or result.policy
+        org = org or result.org
         for key, where in result.keys.items():
             first = locations.get(key)
             if first is not None:
@@ -105,12 +122,28 @@ def load_config(folder: Path) -> DesiredConfig:
         destinations={k: destinations[k] for k in keys},
         locations={k: locations[k] for k in keys},
         files=tuple(files),
-        policy_file=policy[0] if policy else None,
+        policy_file=policy,
         probe_endpoints={k: destinations[k].probe_endpoint() for k in keys},
+        protected=frozenset(k for k in keys if destinations[k].prevent_destroy),
+        org=org,
     )
 
 
-def _load_file(path: Path) -> _FileResult:
+def _one_per_folder(
+    first: dict[str, SourceLocation], found: dict[str, SourceLocation]
+) -> list[Problem]:
+    """Problems for settings in ``found`` that ``first`` already has; records the new ones."""
+    problems: list[Problem] = []
+    for name, where in found.items():
+        if name in first:
+            message = _ONE_PER_FOLDER[name].format(first[name])
+            problems.append(Problem(where.file, where.line, name, message))
+        else:
+            first[name] = where
+    return problems
+
+
+def _load_file(path: Path, variables: Mapping[str, Any]) -> _FileResult:
     result = _FileResult()
     try:
         text = path.read_text(encoding="utf-8")
@@ -121,7 +154,11 @@ def _load_file(path: Path) -> _FileResult:
     except OSError as err:
         result.problems.append(Problem(path, 1, "", f"cannot read file: {err.strerror or err}"))
         return result
-    # A template render step (text -> text) belongs here, before YAML sees the text.
+    try:
+        text = render_template(path, text, variables)
+    except TemplateProblem as err:
+        result.problems.append(Problem(path, err.line, "", err.message))
+        return result
     try:
         parsed = parse_yaml(text)
     except YamlSyntaxError as err:
@@ -151,10 +188,14 @@ def _validate(path: Path, parsed: ParsedYaml, result: _FileResult) -> None:
             if isinstance(key, str):
                 line = parsed.line_of(("destinations", key))
                 result.keys[key] = SourceLocation(path, line)
+    if isinstance(data, dict):
+        for name in _ONE_PER_FOLDER:
+            if data.get(name) is not None:
+                result.declared[name] = SourceLocation(path, parsed.line_of((name,)))
     try:
         model = DestinationsFile.model_validate(data)
     except ValidationError as err:
-        for msg in translate(err.errors()):
+        for msg in translate(err.errors(), parsed.line_of):
             result.problems.append(Problem(path, parsed.line_of(msg.loc), msg.path, msg.message))
         # Keep the destinations that are fine on their own so cross-file checks still run.
         if isinstance(declared, dict):
@@ -162,8 +203,8 @@ def _validate(path: Path, parsed: ParsedYaml, result: _FileResult) -> None:
         return
     result.valid.update(model.destinations)
     if model.policy is not None:
-        where = SourceLocation(path, parsed.line_of(("policy",)))
-        result.policy = ((path.parent / model.policy), where)
+        result.policy = path.parent / model.policy
+    result.org = model.org
 
 
 def _salvage(declared: dict[Any, Any]) -> dict[str, Destination]:

@@ -7,12 +7,13 @@ message states the rule of the field in the words the file format uses.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic_core import ErrorDetails
 
-from iac.config.models import Destination, DestinationsFile
+from iac.config.models import EXCLUSIVE_ERROR, Destination, DestinationsFile, OrgSettings
 
 _KEY_MARK = "[key]"  # pydantic's loc suffix for a bad dict key
 _MISSING = "required field is missing"
@@ -25,7 +26,16 @@ _RULES: dict[str, str] = {
     "topic_filters": "must be a non-empty list of topics",
     "enabled": "must be true or false",
     "notes": "must be text",
+    "prevent_destroy": "must be true or false",
+    "region": "must be a Genesys Cloud region as an AWS-style code such as us-east-1 or eu-west-1",
+    "api_url": "must be an http:// or https:// URL such as https://api.mypurecloud.ie",
 }
+# Their values are never echoed: someone may have pasted the credential instead of its name.
+_ENV_NAME_FIELDS = frozenset({"client_id_env", "client_secret_env"})
+_ENV_NAME_RULE = (
+    "must be the name of an environment variable (letters, digits and '_', not starting"
+    " with a digit), not the credential itself"
+)
 _TOPIC_RULE = (
     "must be a topic like v2.users.{id}.activity: 'v2.' then dot-separated segments of"
     " letters, digits, '_', '-' or '{id}'"
@@ -54,13 +64,21 @@ def format_path(loc: tuple[Any, ...]) -> str:
     return text
 
 
-def translate(errors: list[ErrorDetails]) -> list[FieldMessage]:
-    """One message per pydantic error, minus noise (a 'missing' that a typo already explains)."""
+def translate(
+    errors: list[ErrorDetails], line_of: Callable[[tuple[Any, ...]], int] | None = None
+) -> list[FieldMessage]:
+    """One message per pydantic error, minus noise (a 'missing' that a typo already explains).
+
+    ``line_of`` (path -> line) lets an error about fields that exclude each other point at
+    the one written last and name the line of the other.
+    """
     suggested: set[tuple[Any, ...]] = set()
     messages: list[FieldMessage] = []
     for error in errors:
         loc = tuple(error["loc"])
-        if loc and loc[-1] == _KEY_MARK:
+        if error["type"] == EXCLUSIVE_ERROR:
+            loc, message = _exclusive_message(loc, error, line_of)
+        elif loc and loc[-1] == _KEY_MARK:
             loc = loc[:-1]
             message = _key_message(loc[-1])
         elif error["type"] == "extra_forbidden":
@@ -79,9 +97,36 @@ def _key_message(key: Any) -> str:
     return f"invalid key {key!r}: {_KEY_RULE}"
 
 
+def _exclusive_message(
+    loc: tuple[Any, ...],
+    error: ErrorDetails,
+    line_of: Callable[[tuple[Any, ...]], int] | None,
+) -> tuple[tuple[Any, ...], str]:
+    fields = tuple(error.get("ctx", {}).get("fields", ()))
+    if len(fields) < 2:
+        return loc, str(error["msg"])
+    paths = [(*loc, name) for name in fields]
+    # The one written last is the one to remove; on a tie, the last in the model's order.
+    last = max(reversed(paths), key=line_of) if line_of else paths[-1]
+    others = [
+        f"{path[-1]} (line {line_of(path)})" if line_of else str(path[-1])
+        for path in paths
+        if path != last
+    ]
+    return last, f"cannot be given together with {' or '.join(others)}; give only one of them"
+
+
+def _fields_under(parent: tuple[Any, ...]) -> list[str]:
+    if parent == ():
+        return list(DestinationsFile.model_fields)
+    if parent == ("org",):
+        return list(OrgSettings.model_fields)
+    return list(Destination.model_fields)
+
+
 def _unknown_field_message(loc: tuple[Any, ...]) -> tuple[str, str | None]:
     name = loc[-1]
-    allowed = list(DestinationsFile.model_fields if len(loc) == 1 else Destination.model_fields)
+    allowed = _fields_under(loc[:-1])
     matches = difflib.get_close_matches(str(name), allowed, n=1) if isinstance(name, str) else []
     if matches:
         return f"unknown field {name!r} (did you mean {matches[0]!r}?)", matches[0]
@@ -97,6 +142,9 @@ def _field_message(loc: tuple[Any, ...], error: ErrorDetails) -> str:
         return "the file must be a mapping with a top-level 'destinations:' key"
     if loc == ("destinations",):
         return "must be a mapping of destination keys to destinations ('destinations: {}' for none)"
+    if loc == ("org",):
+        fields = ", ".join(OrgSettings.model_fields)
+        return f"must be a mapping of org settings ({fields}){_got(value)}"
     if len(loc) == 2 and loc[0] == "destinations":
         fields = ", ".join(Destination.model_fields)
         return f"must be a mapping of destination fields ({fields}){_got(value)}"
@@ -109,6 +157,8 @@ def _field_message(loc: tuple[Any, ...], error: ErrorDetails) -> str:
         return f"must be a list of topics, one '- ' item each{_got(value)}"
     if field == "aws_account_id" and _is_number(value):
         return f"{_RULES[field]}; quote it so YAML keeps leading zeros{_got(value)}"
+    if field in _ENV_NAME_FIELDS:
+        return _ENV_NAME_RULE
     if isinstance(field, str) and field in _RULES:
         return f"{_RULES[field]}{_got(value)}"
     # Not expected with the current models; pydantic's text is still better than nothing.

@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
 ACCOUNT_ID_PATTERN = r"^[0-9]{12}$"
@@ -17,6 +25,8 @@ REGION_PATTERN = r"^[a-z]{2}(-[a-z]+)+-[0-9]+$"
 SUFFIX_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
 TOPIC_PATTERN = r"^v2(\.([A-Za-z0-9_-]+|\{id\}))+$"
 ENDPOINT_PATTERN = r"^https://[^\s/?#]+(/[^\s]*)?$"
+API_URL_PATTERN = r"^https?://[^\s/?#]+(/[^\s]*)?$"
+ENV_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 # Unanchored on purpose: both regex flavours search, so this means "has a visible character".
 NOT_BLANK_PATTERN = r"\S"
 
@@ -101,6 +111,12 @@ class Destination(BaseModel):
         description="Free-text notes stored on the integration in Genesys Cloud.",
     )
 
+    prevent_destroy: bool = Field(
+        default=False,
+        strict=True,
+        description="Refuse any plan that would delete or replace this destination.",
+    )
+
     endpoint_url: str | None = Field(
         default=None,
         strict=True,
@@ -138,6 +154,71 @@ class Destination(BaseModel):
         return (self.aws_account_id, self.aws_region, self.event_source_suffix)
 
 
+# Error type of two fields that must not be given together; ``ctx["fields"]`` names them.
+EXCLUSIVE_ERROR = "mutually_exclusive"
+
+
+class OrgSettings(BaseModel):
+    """Which Genesys Cloud org this configuration folder is applied to, and as whom."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        field_title_generator=_field_title,
+        title="OrgSettings",
+        # The schema's side of _one_location below, so editors flag both given too.
+        json_schema_extra={"not": {"required": ["region", "api_url"]}},
+    )
+
+    region: str | None = Field(
+        default=None,
+        strict=True,
+        pattern=REGION_PATTERN,
+        description=(
+            "Genesys Cloud region of the org as an AWS-style name, e.g. us-east-1 or"
+            " eu-west-1. Give region or api_url, not both; with neither,"
+            " GENESYSCLOUD_REGION or GENESYSCLOUD_API_REGION apply."
+        ),
+    )
+    api_url: str | None = Field(
+        default=None,
+        strict=True,
+        pattern=API_URL_PATTERN,
+        description=(
+            "Base URL of the org's Genesys Cloud API, e.g. https://api.mypurecloud.ie."
+            " Give region or api_url, not both."
+        ),
+    )
+    client_id_env: str | None = Field(
+        default=None,
+        strict=True,
+        pattern=ENV_NAME_PATTERN,
+        description=(
+            "NAME of the environment variable holding the OAuth client id (never the id"
+            " itself). Defaults to GENESYSCLOUD_OAUTHCLIENT_ID."
+        ),
+    )
+    client_secret_env: str | None = Field(
+        default=None,
+        strict=True,
+        pattern=ENV_NAME_PATTERN,
+        description=(
+            "NAME of the environment variable holding the OAuth client secret (never the"
+            " secret itself). Defaults to GENESYSCLOUD_OAUTHCLIENT_SECRET."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _one_location(self) -> OrgSettings:
+        if self.region is not None and self.api_url is not None:
+            raise PydanticCustomError(
+                EXCLUSIVE_ERROR,
+                "region and api_url are mutually exclusive; give one of them",
+                {"fields": ("region", "api_url")},
+            )
+        return self
+
+
 class DestinationsFile(BaseModel):
     """A YAML file declaring Genesys Cloud Amazon EventBridge destinations."""
 
@@ -165,5 +246,13 @@ class DestinationsFile(BaseModel):
             "Path of a policy file (relative to this file) whose rules every plan and apply"
             " must pass: allowed accounts and regions, required or forbidden topics, whether"
             " deletes and replaces are allowed. At most one file may name a policy."
+        ),
+    )
+    org: OrgSettings | None = Field(
+        default=None,
+        description=(
+            "The Genesys Cloud org this folder is applied to: its region or API URL and the"
+            " names of the environment variables holding the OAuth client's credentials."
+            " Optional; at most one file of the folder may declare it."
         ),
     )
