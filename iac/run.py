@@ -1,9 +1,9 @@
-"""One ``plan`` or ``apply``: configuration, locked state, the target org, gates, telemetry.
+"""One command against Genesys: inputs, locked state, the target org, gates, telemetry, audit.
 
-This is the imperative shell around the pure planner: it reads the inputs (YAML, state,
-Genesys), hands them to ``plan``, runs the gates, and for ``apply`` drives the applier, the
-audit trail and the metrics. Cheap offline checks come first, so a YAML typo never waits for
-a lock or a login.
+This is the imperative shell around the pure planner: it reads the inputs (configuration or a
+saved plan, state, Genesys), hands them to ``plan``, runs the gates, and for the commands that
+write drives the applier or the state store, the audit trail and the metrics. Cheap offline
+checks come first, so a YAML typo never waits for a lock or a login.
 """
 
 from __future__ import annotations
@@ -12,32 +12,34 @@ import contextlib
 import os
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from iac.config import load_config
 from iac.errors import IacError
-from iac.gates import GateOptions, evaluate_gates, load_policy
+from iac.gates import GateOptions, evaluate_gates
+from iac.genesys.live import LiveDestination
 from iac.genesys.settings import GenesysTarget
-from iac.plan import Plan, plan
-from iac.plan.model import Action, GateResult
-from iac.plan.render_text import render_text
+from iac.inputs import Inputs
+from iac.plan import Plan, plan, prevent_destroy_violations
+from iac.plan.basis import Basis, basis_of, stale_reasons
+from iac.plan.model import Change, GateResult
 from iac.session import open_target
-from iac.state import LocalStateStore, State
+from iac.state import LocalStateStore, ResourceState, State
 from iac.telemetry import RunMetrics, get_logger, run_id_var
 
 log = get_logger("run")
 
+# --detailed-exitcode, as Terraform: 0 nothing to do, 2 something to do (or drift).
+EXIT_OK, EXIT_CHANGES = 0, 2
+
 
 @dataclass(frozen=True)
 class RunOptions:
-    config_dir: Path
     state_dir: Path = Path("state")
     workspace: str = "default"
     lock_timeout: float = 0.0
     sandbox: bool = False
-    policy_file: Path | None = None
     strict: bool = False
     skip_probes: bool = False
     probe_endpoint: str | None = None
@@ -48,16 +50,23 @@ class RunOptions:
     metrics_json: Path | None = None
 
 
+@dataclass(frozen=True)
+class Output:
+    """How a plan or drift report is shown."""
+
+    format: str = "text"  # text | json | markdown
+    # None: colour only when writing to a terminal (click decides); False: never.
+    color: bool | None = False
+
+
 class Run:
-    def __init__(self, options: RunOptions, command: str, echo: Callable[..., None]) -> None:
+    def __init__(
+        self, options: RunOptions, command: str, echo: Callable[..., None], inputs: Inputs
+    ) -> None:
         self.options = options
         self.command = command
         self.echo = echo
-        desired = load_config(options.config_dir)
-        self.desired = {key: d.attributes() for key, d in desired.destinations.items()}
-        self.probe_endpoints = desired.probe_endpoints
-        policy_file = options.policy_file or desired.policy_file
-        self.policy = load_policy(policy_file) if policy_file else None
+        self.inputs = inputs
         self.store = LocalStateStore(options.state_dir, options.workspace)
         self.run_id = str(uuid.uuid4())
         self.metrics = RunMetrics(command, options.workspace, self.run_id)
@@ -74,9 +83,10 @@ class Run:
                     sandbox=self.options.sandbox,
                     state_dir=self.options.state_dir,
                     notify=lambda m: self.echo(m, err=True),
+                    org=self.inputs.org,
                 )
             )
-            self.state = self._read_state()
+            self.state, self.state_on_disk = self._read_state()
         except BaseException:
             self._stack.close()
             raise
@@ -88,20 +98,54 @@ class Run:
         finally:
             self._stack.close()
 
+    # -- shared steps -------------------------------------------------------------------
+
     def client(self) -> Any:
         from iac.genesys.client import GenesysClient  # the SDK: only for runs that talk to it
 
         return GenesysClient(self.target, observer=self.metrics)
 
-    async def refresh_and_plan(self, client: Any) -> Plan:
+    def _read_state(self) -> tuple[State, bool]:
+        state = self.store.read()
+        if state is None:
+            return State.new(self.target.state_target), False
+        if state.target != self.target.state_target:
+            raise IacError(
+                f"{self.store.path} describes destinations in {state.target}, but this run "
+                f"targets {self.target.state_target}. Use a separate --workspace (or "
+                "--state-dir) for each org."
+            )
+        return state, True
+
+    def _protected(self) -> set[str]:
+        # The configuration's flags, and the state's for keys the configuration dropped.
+        remembered = {k for k in self.state.protected_keys() if k not in self.inputs.desired}
+        return set(self.inputs.protected) | remembered
+
+    def _basis(self, live: dict[str, LiveDestination]) -> Basis:
+        basis = basis_of(
+            config=self.inputs.desired,
+            state=self.state,
+            live=live,
+            workspace=self.options.workspace,
+        )
+        return basis if self.state_on_disk else replace(basis, state_lineage=None)
+
+    async def _planned(self, client: Any) -> tuple[Plan, dict[str, LiveDestination]]:
         live = await client.list_destinations()
-        computed = plan(self.desired, self.state, live)
+        computed = plan(self.inputs.desired, self.state, live)
+        violations = prevent_destroy_violations(computed, self._protected())
+        if violations:
+            raise IacError("\n".join(violations))
         self.metrics.set_drift(len(computed.drift))
+        return await self._gated(computed, live, client), live
+
+    async def _gated(self, computed: Plan, live: dict[str, LiveDestination], client: Any) -> Plan:
         gated = await evaluate_gates(
             computed,
             live=live,
             managed_ids={r.id for r in self.state.resources.values()},
-            probe_endpoints=self.probe_endpoints,
+            probe_endpoints=self.inputs.probe_endpoints,
             read_access=client.read_access,
             options=self._gate_options(),
         )
@@ -127,25 +171,13 @@ class Run:
         elif self.target.sandbox and not o.probe_endpoint:
             reason = "the sandbox has no AWS side; pass --probe-endpoint to probe one"
         return GateOptions(
-            policy=self.policy,
+            policy=self.inputs.policy,
             strict=o.strict,
             skip_probes_reason=reason,
             probe_override=o.probe_endpoint,
             ca_bundle=o.ca_bundle,
             probe_timeout=o.probe_timeout,
         )
-
-    def _read_state(self) -> State:
-        state = self.store.read()
-        if state is None:
-            return State.new(self.target.state_target)
-        if state.target != self.target.state_target:
-            raise IacError(
-                f"{self.store.path} describes destinations in {state.target}, but this run "
-                f"targets {self.target.state_target}. Use a separate --workspace (or "
-                "--state-dir) for each org."
-            )
-        return state
 
     def _export_metrics(self, success: bool) -> None:
         self.metrics.finish(success)
@@ -154,14 +186,51 @@ class Run:
         if self.options.metrics_json:
             self.metrics.write_json(self.options.metrics_json)
 
-    # -- commands -----------------------------------------------------------------------
+    def _audit(self) -> Any:
+        from iac.audit import AuditLog, detect_actor
 
-    async def plan(self) -> Plan:
+        audit = AuditLog(
+            self.options.state_dir / f"{self.options.workspace}.audit.jsonl",
+            run_id=self.run_id,
+            actor=detect_actor(os.environ),
+        )
+        # A damaged trail must stop the run before anything changes, not after.
+        audit.check()
+        return audit
+
+    def _show(self, computed: Plan, output: Output, *, drift_only: bool = False) -> None:
+        from iac.plan.render_text import render_drift_text, render_text
+
+        if output.format == "json":
+            from iac.plan.render_json import render_json
+
+            self.echo(render_json(computed), nl=False)
+        elif output.format == "markdown":
+            from iac.plan.render_markdown import render_markdown
+
+            title = f"iac {self.command}: workspace {self.options.workspace}"
+            self.echo(render_markdown(computed, title=title), nl=False)
+        elif drift_only:
+            self.echo(render_drift_text(computed), nl=False)
+        else:
+            painted = render_text(computed, color=output.color is not False)
+            self.echo(painted, nl=False, color=output.color)
+
+    # -- plan ---------------------------------------------------------------------------
+
+    async def plan(self, output: Output, out: Path | None = None) -> int:
         async with self.client() as client:
-            computed = await self.refresh_and_plan(client)
-        self.echo(render_text(computed), nl=False)
+            computed, live = await self._planned(client)
+        if out is not None:
+            from iac.plan.saved import save_plan
+
+            save_plan(out, computed, self._basis(live), self.inputs, strict=self.options.strict)
+            self.echo(f"Saved the plan to {out}. Apply exactly it with: iac apply {out}", err=True)
+        self._show(computed, output)
         _fail_if_blocked(computed, applying=False)
-        return computed
+        return EXIT_CHANGES if computed.has_changes else EXIT_OK
+
+    # -- apply --------------------------------------------------------------------------
 
     async def apply(
         self,
@@ -170,61 +239,128 @@ class Run:
         parallelism: int,
         activation_timeout: float,
         confirm: Callable[[str], None],
-        still_every: float = 10.0,
+        saved: Any = None,
+        destroying: bool = False,
     ) -> None:
-        from iac.apply import StateRecorder, apply_plan
-        from iac.audit import AuditLog, AuditRecord, detect_actor
-        from iac.console import ConsoleProgress
-
         async with self.client() as client:
-            computed = await self.refresh_and_plan(client)
-            self.echo(render_text(computed), nl=False)
-            audit = AuditLog(
-                self.options.state_dir / f"{self.options.workspace}.audit.jsonl",
-                run_id=self.run_id,
-                actor=detect_actor(os.environ),
-            )
-            # A damaged trail must stop the run before Genesys changes, not after.
-            audit.check()
-            self._audit_blocked(computed, audit, AuditRecord)
+            if saved is None:
+                computed, _ = await self._planned(client)
+            else:
+                computed = await self._saved_plan_still_valid(saved, client)
+                auto_approve = True  # a saved plan was reviewed and approved already
+            self._show(computed, Output(color=False))
+            audit = self._audit()
+            self._sync_protection()
+            self._audit_blocked(computed, audit)
             if not computed.has_changes:
                 _fail_if_blocked(computed, applying=True)
                 return
             if not auto_approve:
-                confirm(self.target.display)
+                confirm(
+                    f"destroy every destination of workspace {self.options.workspace} in "
+                    f"{self.target.display}"
+                    if destroying
+                    else f"perform these actions in {self.target.display}"
+                )
             self.echo("")
+            result = await self._run_jobs(
+                computed,
+                client,
+                audit,
+                parallelism=parallelism,
+                activation_timeout=activation_timeout,
+            )
+        self._report(computed, result, client)
 
-            def finished(job: Any) -> None:
-                result = "succeeded" if job.ok else "failed"
-                self.metrics.observe_job(job.change.action.value, job.duration_seconds, result)
-                audit.append(
-                    AuditRecord(
-                        action=job.change.action.value,
-                        key=job.change.key,
-                        genesys_id=job.genesys_id,
-                        before=job.change.before,
-                        after=job.change.after,
-                        result=result,
-                        error=job.error,
-                        duration_seconds=job.duration_seconds,
-                        job_id=job.id,
-                        gates=_gates_for(computed, job.change.key),
-                        verification=job.verification,
-                    )
+    async def _saved_plan_still_valid(self, saved: Any, client: Any) -> Plan:
+        if saved.basis.workspace != self.options.workspace:
+            raise IacError(
+                f"The saved plan is for workspace {saved.basis.workspace!r}; this run uses "
+                f"{self.options.workspace!r} (pass --workspace {saved.basis.workspace})."
+            )
+        live = await client.list_destinations()
+        affected = {c.id for c in saved.plan.changes if c.id}
+        reasons = stale_reasons(saved.basis, self.state, live, affected)
+        if saved.basis.state_lineage is None and self.state_on_disk:
+            reasons.insert(0, "a state was written since (another apply ran)")
+        elif saved.basis.state_lineage is None:
+            reasons = [r for r in reasons if "lineage" not in r]
+        if reasons:
+            raise IacError(
+                "The saved plan is stale and was not applied:\n"
+                + "\n".join(f"  - {r}" for r in reasons)
+                + "\nRun iac plan again and review the new plan."
+            )
+        # Gates run again: the token or the network may have changed since the review. A
+        # change blocked at review time stays blocked even if its gate passes now.
+        fresh = replace(
+            saved.plan,
+            gates=(),
+            changes=tuple(replace(c, blocked_by=()) for c in saved.plan.changes),
+        )
+        regated = await self._gated(fresh, live, client)
+        then = {c.job_id: c.blocked_by for c in saved.plan.changes}
+        return replace(
+            regated,
+            changes=tuple(
+                replace(
+                    c, blocked_by=tuple(dict.fromkeys((*then.get(c.job_id, ()), *c.blocked_by)))
                 )
+                for c in regated.changes
+            ),
+        )
 
-            progress = ConsoleProgress(self.echo, still_every=still_every)
-            async with progress.ticking():
-                result = await apply_plan(
-                    computed,
-                    client=client,
-                    recorder=StateRecorder(self.store, self.state),
-                    progress=progress,
-                    on_finished=finished,
-                    parallelism=parallelism,
-                    activation_timeout=activation_timeout,
-                    job_id_prefix=f"{self.run_id[:8]}",
+    def _sync_protection(self) -> None:
+        synced = self.state.with_protection(self.inputs.protected, set(self.inputs.desired))
+        if synced != self.state and self.state_on_disk:
+            self.state = self.store.write(synced)
+
+    async def _run_jobs(
+        self,
+        computed: Plan,
+        client: Any,
+        audit: Any,
+        *,
+        parallelism: int,
+        activation_timeout: float,
+    ) -> Any:
+        from iac.apply import StateRecorder, apply_plan
+        from iac.audit import AuditRecord
+        from iac.console import ConsoleProgress
+
+        def finished(job: Any) -> None:
+            result = "succeeded" if job.ok else "failed"
+            self.metrics.observe_job(job.change.action.value, job.duration_seconds, result)
+            audit.append(
+                AuditRecord(
+                    action=job.change.action.value,
+                    key=job.change.key,
+                    genesys_id=job.genesys_id,
+                    before=job.change.before,
+                    after=job.change.after,
+                    result=result,
+                    error=job.error,
+                    duration_seconds=job.duration_seconds,
+                    job_id=job.id,
+                    gates=_gates_for(computed, job.change.key),
+                    verification=job.verification,
                 )
+            )
+
+        progress = ConsoleProgress(self.echo)
+        async with progress.ticking():
+            return await apply_plan(
+                computed,
+                client=client,
+                recorder=StateRecorder(self.store, self.state, frozenset(self._protected())),
+                progress=progress,
+                on_finished=finished,
+                parallelism=parallelism,
+                activation_timeout=activation_timeout,
+                job_id_prefix=self.run_id[:8],
+            )
+
+    def _report(self, computed: Plan, result: Any, client: Any) -> None:
         counts = result.counts()
         tally = (
             f"{counts['added']} added, {counts['changed']} changed, {counts['destroyed']} destroyed"
@@ -238,23 +374,24 @@ class Run:
             f"  destination.{j.change.key} ({j.change.action.value}, {j.id}): {j.error}"
             for j in result.failed
         ]
-        blocked = computed.blocked
-        if problems or blocked:
+        if problems or computed.blocked:
             lines = []
             if problems:
                 lines.append(f"Apply failed: {len(problems)} of {len(result.jobs)} changes failed.")
                 lines += problems
-            if blocked:
-                lines.append(_blocked_sentence(blocked, applying=True))
+            if computed.blocked:
+                lines.append(_blocked_sentence(computed.blocked, applying=True))
             lines.append(f"Resources: {tally}. State saved what succeeded.")
             raise IacError("\n".join(lines))
         self.echo(f"\nApply complete! Resources: {tally}.")
 
-    def _audit_blocked(self, computed: Plan, audit: Any, record: Any) -> None:
+    def _audit_blocked(self, computed: Plan, audit: Any) -> None:
         """Compliance wants the refusals too: a blocked change is recorded, never attempted."""
+        from iac.audit import AuditRecord
+
         for change in computed.blocked:
             audit.append(
-                record(
+                AuditRecord(
                     action=change.action.value,
                     key=change.key,
                     genesys_id=change.id,
@@ -268,6 +405,139 @@ class Run:
             )
             self.metrics.observe_job(change.action.value, 0.0, "skipped")
 
+    # -- drift and refresh-only ---------------------------------------------------------
+
+    async def _drift(self, client: Any) -> tuple[Plan, dict[str, LiveDestination]]:
+        live = await client.list_destinations()
+        computed = plan(self.inputs.desired, self.state, live)
+        self.metrics.set_drift(len(computed.drift) + len(computed.unmanaged))
+        return Plan(changes=(), drift=computed.drift, unmanaged=computed.unmanaged), live
+
+    async def drift(self, output: Output) -> int:
+        async with self.client() as client:
+            report, _ = await self._drift(client)
+        self._show(report, output, drift_only=True)
+        return EXIT_CHANGES if report.drift or report.unmanaged else EXIT_OK
+
+    async def refresh_only(self, *, auto_approve: bool, confirm: Callable[[str], None]) -> None:
+        """Accept what Genesys holds now into state, changing nothing in Genesys."""
+        from iac.audit import AuditRecord
+
+        async with self.client() as client:
+            report, live = await self._drift(client)
+        if not report.drift:
+            self.echo("No changes. The state already matches Genesys Cloud.")
+            return
+        self._show(report, Output(), drift_only=True)
+        audit = self._audit()
+        if not auto_approve:
+            confirm("accept these values into the state (Genesys is not changed)")
+        state = self.state
+        for d in report.drift:
+            entry = state.resources[d.key]
+            if d.deleted:
+                state = state.without_resource(d.key)
+            else:
+                state = state.with_resource(
+                    d.key, replace(entry, attributes=dict(live[d.id].attributes))
+                )
+            audit.append(
+                AuditRecord(
+                    action="refresh",
+                    key=d.key,
+                    genesys_id=d.id,
+                    before=entry.attributes,
+                    after=None if d.deleted else live[d.id].attributes,
+                    result="succeeded",
+                    error=None,
+                    duration_seconds=0.0,
+                )
+            )
+        self.state = self.store.write(state)
+        self.echo(f"\nRefresh complete! {len(report.drift)} destination(s) updated in state.")
+
+    # -- import and export --------------------------------------------------------------
+
+    async def import_(self, key: str, integration_id: str) -> None:
+        from iac.audit import AuditRecord
+
+        if key not in self.inputs.desired:
+            raise IacError(
+                f"destination {key!r} is not in the configuration: add it to the YAML first "
+                "(iac export writes YAML for existing integrations)."
+            )
+        if key in self.state.resources:
+            raise IacError(
+                f"destination {key!r} already manages integration "
+                f"{self.state.resources[key].id} in workspace {self.options.workspace}."
+            )
+        owner = next((k for k, r in self.state.resources.items() if r.id == integration_id), None)
+        if owner:
+            raise IacError(f"integration {integration_id} is already managed as {owner!r}.")
+        audit = self._audit()
+        async with self.client() as client:
+            found = await client.get_destination(integration_id)
+        if found is None:
+            raise IacError(
+                f"no Amazon EventBridge Source integration {integration_id} in "
+                f"{self.target.display}."
+            )
+        self.state = self.store.write(
+            self.state.with_resource(
+                key,
+                ResourceState(
+                    integration_id,
+                    dict(found.attributes),
+                    prevent_destroy=key in self.inputs.protected,
+                ),
+            )
+        )
+        audit.append(
+            AuditRecord(
+                action="import",
+                key=key,
+                genesys_id=integration_id,
+                before=None,
+                after=found.attributes,
+                result="succeeded",
+                error=None,
+                duration_seconds=0.0,
+            )
+        )
+        self.echo(
+            f"Import successful! destination.{key} now manages integration {integration_id}.\n"
+            "Run iac plan to see how it differs from the configuration."
+        )
+
+    async def export(self, out: Path | None, ids: tuple[str, ...]) -> None:
+        from iac.export import export_yaml
+
+        async with self.client() as client:
+            live = await client.list_destinations()
+        if ids:
+            missing = [i for i in ids if i not in live]
+            if missing:
+                raise IacError(f"no EventBridge integration with id {', '.join(missing)}.")
+            live = {i: live[i] for i in ids}
+        managed = {r.id: k for k, r in self.state.resources.items()}
+        text, keys = export_yaml(live, managed)
+        if out is None:
+            self.echo(text, nl=False)
+        else:
+            out.mkdir(parents=True, exist_ok=True)
+            path = out / "exported.yaml"
+            path.write_text(text, encoding="utf-8")
+            self.echo(f"Wrote {len(keys)} destination(s) to {path}.", err=True)
+        commands = [
+            f"iac import {key} {integration_id}"
+            for integration_id, key in keys.items()
+            if integration_id not in managed
+        ]
+        if commands:
+            self.echo("To manage them with iac, import each one:", err=True)
+            for command in commands:
+                self.echo(f"  {command}", err=True)
+
 
 def _gates_for(computed: Plan, key: str) -> list[dict[str, Any]]:
     return [_gate_json(g) for g in computed.gates if g.key in (key, None)]
@@ -279,7 +549,7 @@ def _gate_json(gate: GateResult) -> dict[str, Any]:
     return data
 
 
-def _blocked_sentence(blocked: tuple[Any, ...], *, applying: bool) -> str:
+def _blocked_sentence(blocked: tuple[Change, ...], *, applying: bool) -> str:
     keys = ", ".join(f"destination.{c.key}" for c in blocked)
     verb = "were not applied" if applying else "would not be applied"
     return f"{len(blocked)} change(s) blocked by failed gates {verb}: {keys}."
@@ -288,6 +558,3 @@ def _blocked_sentence(blocked: tuple[Any, ...], *, applying: bool) -> str:
 def _fail_if_blocked(computed: Plan, *, applying: bool) -> None:
     if computed.blocked:
         raise IacError(_blocked_sentence(computed.blocked, applying=applying))
-
-
-__all__ = ["Action", "Run", "RunOptions"]

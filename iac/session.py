@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from iac.genesys.settings import GenesysTarget, target_from_env
+from iac.genesys.settings import GenesysTarget, OrgChoice, target_from_env
 from iac.sandbox import SandboxOptions, SandboxServer
 
 SANDBOX_ORG_FILE = "sandbox-org.json"
@@ -20,10 +20,14 @@ SANDBOX_ORG_FILE = "sandbox-org.json"
 
 @contextlib.contextmanager
 def open_target(
-    *, sandbox: bool, state_dir: Path, notify: Callable[[str], None]
+    *,
+    sandbox: bool,
+    state_dir: Path,
+    notify: Callable[[str], None],
+    org: OrgChoice | None = None,
 ) -> Iterator[GenesysTarget]:
     """Yield the target; for the sandbox, one served in-process for the duration."""
-    from_env = None if sandbox else target_from_env(os.environ)
+    from_env = None if sandbox else target_from_env(os.environ, org)
     if from_env is not None:
         yield from_env
         return

@@ -14,15 +14,19 @@ from iac.state.store import StateBackend
 
 
 class StateRecorder:
-    def __init__(self, store: StateBackend, state: State) -> None:
+    def __init__(
+        self, store: StateBackend, state: State, protected: frozenset[str] = frozenset()
+    ) -> None:
         self._store = store
         self.state = state
+        self._protected = protected
         self._lock = asyncio.Lock()
 
     def entry(self, key: str) -> ResourceState | None:
         return self.state.resources.get(key)
 
     async def put(self, key: str, resource: ResourceState) -> None:
+        resource = replace(resource, prevent_destroy=key in self._protected)
         async with self._lock:
             self.state = self._store.write(self.state.with_resource(key, resource))
 

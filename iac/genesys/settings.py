@@ -38,18 +38,41 @@ class GenesysTarget:
         return "the built-in sandbox" if self.sandbox else self.api_url
 
 
-def target_from_env(env: Mapping[str, str]) -> GenesysTarget | None:
-    """The org named by the environment, or None when no credentials are set at all."""
-    client_id = env.get(ENV_CLIENT_ID, "").strip()
-    secret = env.get(ENV_CLIENT_SECRET, "").strip()
-    if not client_id and not secret:
+@dataclass(frozen=True)
+class OrgChoice:
+    """What a configuration's ``org:`` block says; all optional, names of variables only."""
+
+    region: str | None = None
+    api_url: str | None = None
+    client_id_env: str | None = None
+    client_secret_env: str | None = None
+
+    @property
+    def names_credentials(self) -> bool:
+        return bool(self.client_id_env or self.client_secret_env)
+
+
+def target_from_env(env: Mapping[str, str], org: OrgChoice | None = None) -> GenesysTarget | None:
+    """The org named by the configuration and environment; None when no credentials are set
+    at all and the configuration names none (then the caller may use the sandbox)."""
+    org = org or OrgChoice()
+    id_var = org.client_id_env or ENV_CLIENT_ID
+    secret_var = org.client_secret_env or ENV_CLIENT_SECRET
+    client_id = env.get(id_var, "").strip()
+    secret = env.get(secret_var, "").strip()
+    if not client_id and not secret and not org.names_credentials:
         return None
     if not client_id or not secret:
-        missing = ENV_CLIENT_ID if not client_id else ENV_CLIENT_SECRET
-        raise SettingsError(f"{missing} is not set, but its partner is: set both or neither.")
-    api_url = env.get(ENV_API_URL, "").strip()
-    region = env.get(ENV_REGION, "").strip()
-    if api_url:
+        missing = id_var if not client_id else secret_var
+        named = " (named by the configuration's org block)" if org.names_credentials else ""
+        raise SettingsError(f"{missing}{named} is not set: set both {id_var} and {secret_var}.")
+    api_url = (org.api_url or env.get(ENV_API_URL, "")).strip()
+    region = (org.region or env.get(ENV_REGION, "")).strip()
+    if org.api_url:
+        url = check_api_url(org.api_url, "org.api_url")
+    elif org.region:
+        url = region_api_url(org.region)
+    elif api_url:
         url = check_api_url(api_url, ENV_API_URL)
     elif region:
         url = region_api_url(region)

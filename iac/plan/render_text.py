@@ -5,7 +5,18 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from iac.plan.model import Action, AttributeChange, Change, Drift, GateOutcome, GateResult, Plan
+import click
+
+from iac.plan.model import (
+    Action,
+    AttributeChange,
+    Change,
+    Drift,
+    GateOutcome,
+    GateResult,
+    Plan,
+    Unmanaged,
+)
 
 _MARKER = {
     Action.CREATE: "  +",
@@ -29,16 +40,35 @@ _GATE_MARK = {
 }
 
 
-def render_text(plan: Plan) -> str:
+_COLOURS = {
+    "  +": "green",
+    "  ~": "yellow",
+    "-/+": "magenta",
+    "  -": "red",
+    "pass": "green",
+    "FAIL": "red",
+    "warn": "yellow",
+    "skip": "bright_black",
+}
+
+
+def _paint(text: str, color: bool) -> str:
+    """ANSI colour for markers; click.echo strips it again when output is not a terminal."""
+    return click.style(text, fg=_COLOURS[text], bold=text == "FAIL") if color else text
+
+
+def render_text(plan: Plan, *, color: bool = False) -> str:
     lines: list[str] = []
     if plan.drift:
         lines += _render_drift(plan.drift)
+    if plan.unmanaged:
+        lines += _render_unmanaged(plan.unmanaged)
     if plan.gates:
-        lines += _render_gates(plan.gates)
+        lines += _render_gates(plan.gates, color)
     if plan.blocked:
         lines += ["The following changes are blocked by failed gates and will not be applied:", ""]
         for change in plan.blocked:
-            lines += _render_change(change)
+            lines += _render_change(change, color)
             lines.append("")
     if not plan.has_changes:
         lines.append(
@@ -49,7 +79,7 @@ def render_text(plan: Plan) -> str:
         return "\n".join(lines) + "\n"
     lines += ["iac will perform the following actions:", ""]
     for change in plan.actionable:
-        lines += _render_change(change)
+        lines += _render_change(change, color)
         lines.append("")
     counts = plan.counts()
     tally = (
@@ -62,7 +92,41 @@ def render_text(plan: Plan) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _render_gates(gates: tuple[GateResult, ...]) -> list[str]:
+def render_drift_text(plan: Plan) -> str:
+    """``iac drift``: only what changed outside iac, and what iac does not manage."""
+    lines: list[str] = []
+    if plan.drift:
+        lines += _render_drift(plan.drift)
+    if plan.unmanaged:
+        lines += _render_unmanaged(plan.unmanaged)
+    if not lines:
+        return "No drift. Genesys Cloud matches the state of the last apply.\n"
+    changed = sum(not d.deleted for d in plan.drift)
+    deleted = sum(d.deleted for d in plan.drift)
+    lines.append(
+        f"Drift: {changed} changed, {deleted} deleted outside iac, "
+        f"{len(plan.unmanaged)} not managed."
+    )
+    return "\n".join(lines) + "\n"
+
+
+def _render_unmanaged(unmanaged: tuple[Unmanaged, ...]) -> list[str]:
+    lines = ["Integrations in Genesys Cloud that no configuration manages:", ""]
+    for u in unmanaged:
+        a = u.attributes
+        lines.append(
+            f"  # {u.id} {_fmt(a.get('name'))}: account {a.get('aws_account_id')}, "
+            f"{a.get('aws_region')}, suffix {_fmt(a.get('event_source_suffix'))}"
+        )
+    lines += [
+        "",
+        "  (adopt one with: iac import KEY ID, or write YAML for it with: iac export)",
+        "",
+    ]
+    return lines
+
+
+def _render_gates(gates: tuple[GateResult, ...], color: bool = False) -> list[str]:
     lines = ["Gate results:"]
     groups: dict[str | None, list[GateResult]] = {}
     for gate in gates:
@@ -74,7 +138,7 @@ def _render_gates(gates: tuple[GateResult, ...]) -> list[str]:
             latency = gate.details.get("latency_ms")
             timing = f" [{latency:.0f} ms]" if isinstance(latency, (int, float)) else ""
             lines.append(
-                f"    {_GATE_MARK[gate.outcome]}  {gate.kind.value:<{width}}  "
+                f"    {_paint(_GATE_MARK[gate.outcome], color)}  {gate.kind.value:<{width}}  "
                 f"{gate.check}: {gate.message}{timing}"
             )
     lines.append("")
@@ -90,7 +154,7 @@ def _address(change: Change | Drift) -> str:
     return f"destination.{change.key}"
 
 
-def _render_change(change: Change) -> list[str]:
+def _render_change(change: Change, color: bool = False) -> list[str]:
     headline = _HEADLINE[change.action]
     if change.deposed:
         headline = f"(deposed object {change.id}) {headline}"
@@ -108,7 +172,7 @@ def _render_change(change: Change) -> list[str]:
         lines.append(
             f"  # (takes the AWS identity destination.{change.waits_for_identity} frees{order})"
         )
-    lines.append(f'{_MARKER[change.action]} destination "{change.key}" {{')
+    lines.append(f'{_paint(_MARKER[change.action], color)} destination "{change.key}" {{')
     if change.id and change.action is not Action.CREATE:
         lines.append(f"        {'id':<{_width(change)}} = {_fmt(change.id)}")
     if change.action is Action.CREATE:

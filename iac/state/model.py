@@ -21,6 +21,9 @@ class ResourceState:
     # Ids of integrations a replace left behind because deleting them failed; the next
     # plan deletes them (Terraform calls these "deposed" objects).
     deposed: tuple[str, ...] = ()
+    # Remembered from the configuration, so that removing a protected destination from the
+    # YAML is refused too, not only changing it.
+    prevent_destroy: bool = False
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,17 @@ class State:
 
     def with_resource(self, key: str, resource: ResourceState) -> State:
         return replace(self, resources={**self.resources, key: resource})
+
+    def protected_keys(self) -> frozenset[str]:
+        return frozenset(k for k, r in self.resources.items() if r.prevent_destroy)
+
+    def with_protection(self, protected: frozenset[str], desired: set[str]) -> State:
+        """Record the configuration's prevent_destroy flags for the keys it declares."""
+        resources = {
+            k: replace(r, prevent_destroy=k in protected) if k in desired else r
+            for k, r in self.resources.items()
+        }
+        return replace(self, resources=resources)
 
     def without_resource(self, key: str) -> State:
         return replace(self, resources={k: v for k, v in self.resources.items() if k != key})

@@ -109,6 +109,8 @@ def _to_json(state: State) -> dict[str, Any]:
         entry["deposed"] = list(entry["deposed"])
         if not entry["deposed"]:
             del entry["deposed"]
+        if not entry["prevent_destroy"]:
+            del entry["prevent_destroy"]
         resources[key] = entry
     return {
         "version": state.version,

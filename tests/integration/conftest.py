@@ -101,7 +101,7 @@ class Workdir:
     def iac(self, *args: str, input: str | None = None) -> Result:
         runner = CliRunner()
         extra: tuple[str, ...] = ()
-        if args[0] in ("plan", "apply"):
+        if args[0] in ("plan", "apply", "drift", "import", "export", "destroy"):
             extra = ("--state-dir", str(self.state_dir))
             # This machine has no route to AWS: probe only where a test points one.
             if "--probe-endpoint" not in args:

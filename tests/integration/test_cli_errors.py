@@ -82,7 +82,7 @@ def test_apply_asks_and_changes_nothing_unless_yes(work: Workdir, sandbox: Sandb
     declined = work.iac("apply", str(work.config), input="no\n")
     assert declined.exit_code == 1
     assert "Only 'yes' will be accepted" in declined.output
-    assert "Apply cancelled" in declined.output
+    assert "Cancelled: the answer was not 'yes'. Nothing was changed." in declined.output
     assert sandbox.integrations() == []
     approved = work.iac("apply", str(work.config), input="yes\n")
     assert approved.exit_code == 0, approved.output

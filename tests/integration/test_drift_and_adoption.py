@@ -1,0 +1,166 @@
+"""Scheduled drift runs, accepting drift into state, and adopting integrations iac did not make."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import jsonschema
+from conftest import Sandbox, Workdir, config, destination
+
+SCHEMA = json.loads((Path(__file__).parents[2] / "schemas" / "plan.schema.json").read_text())
+
+
+def make_unmanaged(sandbox: Sandbox, suffix: str, name: str = "Made in the UI") -> str:
+    """An integration created straight through the API, as a Genesys admin would."""
+    headers = {"Authorization": f"Bearer {sandbox._token()}"}
+    created = httpx.post(
+        f"{sandbox.url}/api/v2/integrations",
+        json={"integrationType": {"id": "amazon-eventbridge-source"}},
+        headers=headers,
+    ).json()
+    httpx.put(
+        f"{sandbox.url}/api/v2/integrations/{created['id']}/config/current",
+        json={
+            "name": name,
+            "version": 1,
+            "properties": {
+                "awsAccountId": "123456789012",
+                "awsAccountRegion": "us-east-1",
+                "eventSourceSuffix": suffix,
+                "eventFilter": ["v2.users.{id}.activity"],
+            },
+            "advanced": {},
+            "notes": "",
+            "credentials": {},
+        },
+        headers=headers,
+    ).raise_for_status()
+    httpx.patch(
+        f"{sandbox.url}/api/v2/integrations/{created['id']}",
+        json={"intendedState": "ENABLED"},
+        headers=headers,
+    ).raise_for_status()
+    return created["id"]
+
+
+def delete_directly(sandbox: Sandbox, integration_id: str) -> None:
+    httpx.delete(
+        f"{sandbox.url}/api/v2/integrations/{integration_id}",
+        headers={"Authorization": f"Bearer {sandbox._token()}"},
+    ).raise_for_status()
+
+
+def test_drift_reports_changed_deleted_and_unmanaged_with_exit_2(
+    work: Workdir, sandbox: Sandbox
+) -> None:
+    work.write(config(destination("orders", "orders-prod"), destination("audit", "audit-prod")))
+    assert work.iac("apply", str(work.config), "--auto-approve").exit_code == 0
+    live = sandbox.by_suffix()
+    sandbox.edit(live["orders-prod"]["id"], name="Renamed in the UI")
+    delete_directly(sandbox, live["audit-prod"]["id"])
+    stray = make_unmanaged(sandbox, "stray")
+
+    drift = work.iac("drift", str(work.config), "--detailed-exitcode")
+    assert drift.exit_code == 2, drift.output
+    assert '~ name = "Orders" -> "Renamed in the UI"' in drift.output
+    assert f"destination.audit (id {live['audit-prod']['id']}) has been deleted" in drift.output
+    assert f'# {stray} "Made in the UI"' in drift.output
+    assert "Drift: 1 changed, 1 deleted outside iac, 1 not managed." in drift.output
+
+    as_json = work.iac("drift", str(work.config), "--format", "json")
+    document = json.loads(as_json.output)
+    jsonschema.validate(document, SCHEMA)
+    assert {d["key"] for d in document["drift"]} == {"orders", "audit"}
+    assert [u["id"] for u in document["unmanaged"]] == [stray]
+
+    as_markdown = work.iac("drift", str(work.config), "--format", "markdown")
+    assert as_markdown.exit_code == 0
+    assert "Renamed in the UI" in as_markdown.output
+
+
+def test_no_drift_exits_0(work: Workdir, sandbox: Sandbox) -> None:
+    work.write(config(destination("orders", "orders-prod")))
+    assert work.iac("apply", str(work.config), "--auto-approve").exit_code == 0
+    drift = work.iac("drift", str(work.config), "--detailed-exitcode")
+    assert drift.exit_code == 0
+    assert "No drift." in drift.output
+
+
+def test_refresh_only_accepts_live_values_without_changing_genesys(
+    work: Workdir, sandbox: Sandbox
+) -> None:
+    work.write(config(destination("orders", "orders-prod")))
+    assert work.iac("apply", str(work.config), "--auto-approve").exit_code == 0
+    integration_id = sandbox.by_suffix()["orders-prod"]["id"]
+    sandbox.edit(integration_id, name="Renamed in the UI")
+    before = sandbox.requests()
+
+    refreshed = work.iac("apply", str(work.config), "--refresh-only", "--auto-approve")
+    assert refreshed.exit_code == 0, refreshed.output
+    assert work.state()["resources"]["orders"]["attributes"]["name"] == "Renamed in the UI"
+    writes = [
+        r for r in sandbox.requests()[len(before) :] if r["method"] in ("PUT", "PATCH", "DELETE")
+    ]
+    assert writes == []
+    assert work.iac("drift", str(work.config), "--detailed-exitcode").exit_code == 0
+    assert [r["action"] for r in work.audit()][-1] == "refresh"
+
+
+def test_import_then_plan_shows_no_changes(work: Workdir, sandbox: Sandbox) -> None:
+    existing = make_unmanaged(sandbox, "legacy", name="Legacy")
+    work.write(config(destination("legacy", "legacy", name="Legacy")))
+    planned = work.iac("plan", str(work.config))
+    assert f"run: iac import legacy {existing}" in planned.output  # the plan suggests it
+
+    imported = work.iac("import", "legacy", existing, "--config-dir", str(work.config))
+    assert imported.exit_code == 0, imported.output
+    assert work.state()["resources"]["legacy"]["id"] == existing
+    assert "No changes." in work.iac("plan", str(work.config)).output
+    assert len(sandbox.integrations()) == 1
+
+
+def test_import_refuses_unknown_keys_and_ids(work: Workdir, sandbox: Sandbox) -> None:
+    existing = make_unmanaged(sandbox, "legacy")
+    work.write(config(destination("orders", "orders-prod")))
+    no_key = work.iac("import", "legacy", existing, "--config-dir", str(work.config))
+    assert no_key.exit_code == 1
+    assert "'legacy' is not in the configuration" in no_key.output
+    no_id = work.iac("import", "orders", "no-such-id", "--config-dir", str(work.config))
+    assert no_id.exit_code == 1
+    assert "no Amazon EventBridge Source integration no-such-id" in no_id.output
+
+
+def export_and_import(work: Workdir) -> list[list[str]]:
+    out = work.root / "exported"
+    exported = work.iac("export", "--out", str(out))
+    assert exported.exit_code == 0, exported.output
+    (work.config).mkdir(exist_ok=True)
+    (work.config / "exported.yaml").write_text((out / "exported.yaml").read_text())
+    commands = [
+        line.split()[1:]
+        for line in exported.stderr.splitlines()
+        if line.strip().startswith("iac import")
+    ]
+    for command in commands:
+        result = work.iac(*command, "--config-dir", str(work.config))
+        assert result.exit_code == 0, result.output
+    return commands
+
+
+def test_export_then_import_round_trips(work: Workdir, sandbox: Sandbox) -> None:
+    ids = [make_unmanaged(sandbox, s, name=f"Team {s}") for s in ("alpha.one", "beta_two")]
+    commands = export_and_import(work)
+    assert sorted(c[2] for c in commands) == sorted(ids)
+    planned = work.iac("plan", str(work.config))
+    assert "No changes." in planned.output, planned.output
+    assert set(work.state()["resources"]) == {"alpha-one", "beta_two"}
+
+
+def test_export_of_selected_ids_prints_yaml(work: Workdir, sandbox: Sandbox) -> None:
+    first = make_unmanaged(sandbox, "first")
+    make_unmanaged(sandbox, "second")
+    exported = work.iac("export", "--id", first)
+    assert exported.exit_code == 0
+    assert "first:" in exported.stdout and "second" not in exported.stdout

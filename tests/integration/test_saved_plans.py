@@ -1,0 +1,111 @@
+"""PR review -> CD: apply exactly the reviewed plan, and refuse it once the world moved on."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+from conftest import CLIENT_SECRET, Sandbox, Workdir, config, destination
+
+
+def save(work: Workdir, name: str = "plan.iac") -> str:
+    path = work.root / name
+    result = work.iac("plan", str(work.config), "--out", str(path))
+    assert result.exit_code == 0, result.output
+    return str(path)
+
+
+def test_apply_of_a_saved_plan_makes_exactly_the_reviewed_changes(
+    work: Workdir, sandbox: Sandbox
+) -> None:
+    work.write(config(destination("orders", "orders-prod")))
+    plan_file = save(work)
+    # The configuration moves on after the review; the saved plan must not.
+    work.write(config(destination("orders", "orders-prod"), destination("extra", "extra-prod")))
+    applied = work.iac("apply", plan_file)
+    assert applied.exit_code == 0, applied.output
+    assert "Apply complete! Resources: 1 added" in applied.output
+    assert set(sandbox.by_suffix()) == {"orders-prod"}
+    assert set(work.state()["resources"]) == {"orders"}
+
+
+def test_saved_plan_is_refused_after_a_live_change(work: Workdir, sandbox: Sandbox) -> None:
+    work.write(config(destination("orders", "orders-prod")))
+    assert work.iac("apply", str(work.config), "--auto-approve").exit_code == 0
+    work.write(config(destination("orders", "orders-prod", name="Reviewed name")))
+    plan_file = save(work)
+    integration_id = sandbox.by_suffix()["orders-prod"]["id"]
+    sandbox.edit(integration_id, name="Changed in the UI meanwhile")
+
+    applied = work.iac("apply", plan_file)
+    assert applied.exit_code == 1
+    assert "The saved plan is stale and was not applied" in applied.output
+    assert f"integration {integration_id} was changed in Genesys since" in applied.output
+    assert sandbox.by_suffix()["orders-prod"]["name"] == "Changed in the UI meanwhile"
+
+
+def test_saved_plan_is_refused_after_another_apply(work: Workdir, sandbox: Sandbox) -> None:
+    work.write(config(destination("orders", "orders-prod")))
+    assert work.iac("apply", str(work.config), "--auto-approve").exit_code == 0
+    work.write(config(destination("orders", "orders-prod", name="Second")))
+    plan_file = save(work)
+    work.write(config(destination("orders", "orders-prod", name="Third")))
+    assert work.iac("apply", str(work.config), "--auto-approve").exit_code == 0
+
+    applied = work.iac("apply", plan_file)
+    assert applied.exit_code == 1
+    assert "the state changed since" in applied.output
+    assert sandbox.by_suffix()["orders-prod"]["name"] == "Third"
+
+
+def test_a_saved_plan_made_before_any_state_is_refused_once_one_exists(
+    work: Workdir, sandbox: Sandbox
+) -> None:
+    work.write(config(destination("orders", "orders-prod")))
+    first, second = save(work, "first.iac"), save(work, "second.iac")
+    assert work.iac("apply", first).exit_code == 0
+    applied = work.iac("apply", second)
+    assert applied.exit_code == 1
+    assert "a state was written since" in applied.output
+    assert len(sandbox.integrations()) == 1
+
+
+def test_plan_files_hold_no_secrets_and_name_their_basis(work: Workdir, sandbox: Sandbox) -> None:
+    work.write(config(destination("orders", "orders-prod")))
+    plan_file = save(work)
+    text = Path(plan_file).read_text()
+    assert CLIENT_SECRET not in text
+    assert "access_token" not in text.lower()
+    saved = json.loads(text)
+    assert saved["basis"]["workspace"] == "default"
+    assert len(saved["basis"]["config_hash"]) == 64
+    assert saved["plan"]["summary"]["add"] == 1
+
+
+def test_saved_plan_for_another_workspace_is_refused(work: Workdir, sandbox: Sandbox) -> None:
+    work.write(config(destination("orders", "orders-prod")))
+    plan_file = save(work)
+    applied = work.iac("apply", plan_file, "--workspace", "prod")
+    assert applied.exit_code == 1
+    assert "The saved plan is for workspace 'default'" in applied.output
+
+
+def test_a_file_that_is_not_a_plan_is_refused_clearly(work: Workdir, sandbox: Sandbox) -> None:
+    bogus = work.root / "notes.txt"
+    bogus.write_text("hello")
+    applied = work.iac("apply", str(bogus))
+    assert applied.exit_code == 1
+    assert "is not a saved plan" in applied.output
+
+
+def test_gates_run_again_when_a_saved_plan_is_applied(work: Workdir, sandbox: Sandbox) -> None:
+    work.write(config(destination("orders", "orders-prod")))
+    plan_file = save(work)
+    httpx.put(
+        f"{sandbox.url}/__sandbox/grants", json={"permissions": ["integrations:integration:view"]}
+    ).raise_for_status()
+    applied = work.iac("apply", plan_file)
+    assert applied.exit_code == 1
+    assert "lacks integrations:integration:add" in applied.output
+    assert sandbox.integrations() == []
