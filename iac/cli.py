@@ -23,13 +23,30 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class _Group(click.Group):
-    """Turns every IacError into click's one-line ``Error: ...`` and exit code 1."""
+    """Turns every IacError into click's one-line ``Error: ...`` and exit code 1.
+
+    Usage errors exit 1 too (click says 2), because --detailed-exitcode gives 2 its Terraform
+    meaning: "there are changes". A typo in a pipeline must not read as a plan with changes.
+    """
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except IacError as err:
             raise click.ClickException(str(err)) from None
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["standalone_mode"] = False
+        try:
+            return super().main(*args, **kwargs)
+        except click.exceptions.Exit as done:
+            sys.exit(done.exit_code)
+        except click.ClickException as err:
+            err.show()
+            sys.exit(1)
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -159,6 +176,7 @@ _output_options = _options(
 )
 
 _apply_options = _options(
+    click.option("--no-color", is_flag=True, help="No colours (also: NO_COLOR set)."),
     click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation."),
     click.option(
         "--parallelism",
@@ -201,7 +219,7 @@ def _output(kwargs: dict[str, Any]) -> Any:
 
     no_color = kwargs.pop("no_color") or bool(os.environ.get("NO_COLOR"))
     # None lets click colour only a terminal; False never colours.
-    return Output(format=kwargs.pop("output_format"), color=False if no_color else None)
+    return Output(format=kwargs.pop("output_format", "text"), color=False if no_color else None)
 
 
 def _exit(code: int, detailed: bool) -> None:
@@ -264,6 +282,7 @@ def apply(
 ) -> None:
     """Make Genesys Cloud match the configuration in TARGET (a folder), or apply exactly the
     saved plan TARGET (a file written by plan --out)."""
+    output = _output(kwargs)
     saved = None
     if target.is_file():
         from iac.plan.saved import load_plan
@@ -278,6 +297,9 @@ def apply(
         saved = load_plan(target)
         inputs = saved.inputs
         kwargs["strict"] = kwargs["strict"] or saved.strict
+        ctx = click.get_current_context()
+        if ctx.get_parameter_source("workspace") is click.core.ParameterSource.DEFAULT:
+            kwargs["workspace"] = saved.basis.workspace  # the plan knows where it belongs
     else:
         inputs = _inputs(target, kwargs)
     with _run("apply", inputs, kwargs) as run:
@@ -290,6 +312,7 @@ def apply(
                 parallelism=parallelism,
                 activation_timeout=activation_timeout,
                 confirm=_confirm,
+                output=output,
                 saved=saved,
             )
         )
@@ -360,6 +383,7 @@ def destroy(
     from dataclasses import replace
 
     inputs = _inputs(config_dir, kwargs)
+    output = _output(kwargs)
     with _run("destroy", replace(inputs, desired={}), kwargs) as run:
         asyncio.run(
             run.apply(
@@ -367,6 +391,7 @@ def destroy(
                 parallelism=parallelism,
                 activation_timeout=activation_timeout,
                 confirm=_confirm,
+                output=output,
                 destroying=True,
             )
         )

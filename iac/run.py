@@ -177,6 +177,7 @@ class Run:
             probe_override=o.probe_endpoint,
             ca_bundle=o.ca_bundle,
             probe_timeout=o.probe_timeout,
+            preflight_blocks=self.command != "plan",
         )
 
     def _export_metrics(self, success: bool) -> None:
@@ -201,6 +202,7 @@ class Run:
     def _show(self, computed: Plan, output: Output, *, drift_only: bool = False) -> None:
         from iac.plan.render_text import render_drift_text, render_text
 
+        where = f"{self.target.display}, workspace {self.options.workspace}"
         if output.format == "json":
             from iac.plan.render_json import render_json
 
@@ -208,11 +210,13 @@ class Run:
         elif output.format == "markdown":
             from iac.plan.render_markdown import render_markdown
 
-            title = f"iac {self.command}: workspace {self.options.workspace}"
+            title = f"iac {self.command}: {where}"
             self.echo(render_markdown(computed, title=title), nl=False)
         elif drift_only:
+            self.echo(f"Target: {where}\n")
             self.echo(render_drift_text(computed), nl=False)
         else:
+            self.echo(f"Target: {where}\n")
             painted = render_text(computed, color=output.color is not False)
             self.echo(painted, nl=False, color=output.color)
 
@@ -239,16 +243,18 @@ class Run:
         parallelism: int,
         activation_timeout: float,
         confirm: Callable[[str], None],
+        output: Output | None = None,
         saved: Any = None,
         destroying: bool = False,
     ) -> None:
+        output = output or Output()
         async with self.client() as client:
             if saved is None:
                 computed, _ = await self._planned(client)
             else:
                 computed = await self._saved_plan_still_valid(saved, client)
                 auto_approve = True  # a saved plan was reviewed and approved already
-            self._show(computed, Output(color=False))
+            self._show(computed, output)
             audit = self._audit()
             self._sync_protection()
             self._audit_blocked(computed, audit)

@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from iac.genesys.settings import GenesysTarget, OrgChoice, target_from_env
+from iac.genesys.settings import GenesysTarget, OrgChoice, SettingsError, target_from_env
 from iac.sandbox import SandboxOptions, SandboxServer
 
 SANDBOX_ORG_FILE = "sandbox-org.json"
@@ -32,6 +32,13 @@ def open_target(
         yield from_env
         return
     org_file = state_dir / SANDBOX_ORG_FILE
+    if not sandbox and _truthy(os.environ.get("CI")):
+        # A pipeline whose secrets went missing must fail, not "succeed" against a sandbox.
+        raise SettingsError(
+            "No Genesys credentials (GENESYSCLOUD_OAUTHCLIENT_ID/_SECRET) are set in a CI run "
+            "(CI is set). Set them from the CI secrets, or pass --sandbox to use the built-in "
+            "sandbox on purpose."
+        )
     if not sandbox:
         notify(
             "No Genesys credentials (GENESYSCLOUD_OAUTHCLIENT_ID/_SECRET) are set: "
@@ -45,3 +52,7 @@ def open_target(
             client_secret=options.client_secret,
             sandbox=True,
         )
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").strip().lower() not in ("", "0", "false", "no")

@@ -22,7 +22,10 @@ NEEDED = {
 }
 
 
-def preflight_results(plan: Plan, access: Access) -> list[GateResult]:
+def preflight_results(plan: Plan, access: Access, *, blocking: bool = True) -> list[GateResult]:
+    """``blocking`` False (plan): a PR job's read-only token warns about what the applying
+    token will need instead of blocking the plan; apply always blocks."""
+    missing_outcome = GateOutcome.FAILED if blocking else GateOutcome.WARNING
     writes = [c for c in plan.changes if c.action in NEEDED]
     if not writes:
         return []
@@ -34,7 +37,7 @@ def preflight_results(plan: Plan, access: Access) -> list[GateResult]:
                 kind=GateKind.PREFLIGHT,
                 key=None,
                 check="scope",
-                outcome=GateOutcome.FAILED,
+                outcome=missing_outcome,
                 message=(
                     f"the OAuth client's token lacks the '{WRITE_SCOPE}' scope (it has: "
                     f"{', '.join(access.scopes)}); Genesys refuses every write. Add the scope "
@@ -78,7 +81,7 @@ def preflight_results(plan: Plan, access: Access) -> list[GateResult]:
                 kind=GateKind.PREFLIGHT,
                 key=change.key,
                 check="permission",
-                outcome=GateOutcome.FAILED if missing else GateOutcome.PASSED,
+                outcome=missing_outcome if missing else GateOutcome.PASSED,
                 message=(
                     f"the OAuth client's role lacks {', '.join(missing)}"
                     if missing

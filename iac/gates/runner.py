@@ -28,6 +28,8 @@ class GateOptions:
     probe_override: str | None = None
     ca_bundle: str | None = None
     probe_timeout: float = 5.0
+    # Whether a missing scope or permission blocks (apply) or only warns (plan).
+    preflight_blocks: bool = True
 
 
 async def evaluate_gates(
@@ -41,7 +43,7 @@ async def evaluate_gates(
 ) -> Plan:
     results: list[GateResult] = []
     if any(c.action is not Action.NOOP for c in plan.changes):
-        results += preflight_results(plan, await read_access())
+        results += preflight_results(plan, await read_access(), blocking=options.preflight_blocks)
     results += rule_results(plan, live, managed_ids)
     if options.policy is not None:
         results += policy_results(plan, options.policy)

@@ -12,7 +12,8 @@ from conftest import CLIENT_SECRET, Sandbox, Workdir, config, destination
 
 def run_iac(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
     """The installed entry point in a child process, as a shell or CI job runs it."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("GENESYSCLOUD_")}
+    # Neither the developer's credentials nor CI=true (which refuses the sandbox fallback).
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("GENESYSCLOUD_") and k != "CI"}
     return subprocess.run(
         [sys.executable, "-m", "iac", *args],
         env={**clean, **env},
@@ -163,3 +164,23 @@ def test_sandbox_serve_runs_standalone_and_stops_on_interrupt(tmp_path: Path) ->
         server.send_signal(signal.SIGINT)
         assert server.wait(timeout=10) == 0
     assert data_file.exists()
+
+
+def test_in_ci_a_run_without_credentials_fails_instead_of_using_the_sandbox(
+    tmp_path: Path,
+) -> None:
+    repo = Path(__file__).resolve().parents[2]
+    result = run_iac(
+        "apply", str(repo / "examples"), "--auto-approve", env={"CI": "true"}, cwd=tmp_path
+    )
+    assert result.returncode == 1
+    assert "No Genesys credentials" in result.stderr and "in a CI run" in result.stderr
+    assert not (tmp_path / "state" / "sandbox-org.json").exists()
+    forced = run_iac("plan", str(repo / "examples"), "--sandbox", env={"CI": "true"}, cwd=tmp_path)
+    assert forced.returncode == 0, forced.stderr
+
+
+def test_usage_errors_exit_1_not_2(work: Workdir) -> None:
+    result = work.iac("plan", "--no-such-flag")
+    assert result.exit_code == 1
+    assert "No such option" in result.output

@@ -152,13 +152,20 @@ def test_missing_permission_blocks_only_the_changes_needing_it(
     assert "audit-prod" in live  # the delete did not
 
 
-def test_token_without_the_integrations_scope_blocks_every_write(
+def test_read_only_token_warns_in_plan_and_blocks_every_write_in_apply(
     work: Workdir, sandbox: Sandbox
 ) -> None:
+    """PR jobs should plan with a read-only client: plan warns what apply will need."""
     httpx.put(
         f"{sandbox.url}/__sandbox/grants", json={"scopes": ["integrations:readonly"]}
     ).raise_for_status()
     work.write(config(destination("orders", "orders-prod")))
     planned = work.iac("plan", str(work.config))
-    assert planned.exit_code == 1
+    assert planned.exit_code == 0, planned.output
+    assert "warn  preflight" in planned.output
     assert "lacks the 'integrations' scope (it has: integrations:readonly)" in planned.output
+    assert "Plan: 1 to add" in planned.output
+    applied = work.iac("apply", str(work.config), "--auto-approve")
+    assert applied.exit_code == 1
+    assert "FAIL  preflight" in applied.output
+    assert sandbox.integrations() == []

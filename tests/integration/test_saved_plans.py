@@ -83,6 +83,17 @@ def test_plan_files_hold_no_secrets_and_name_their_basis(work: Workdir, sandbox:
     assert saved["plan"]["summary"]["add"] == 1
 
 
+def test_a_saved_plan_applies_to_its_own_workspace(work: Workdir, sandbox: Sandbox) -> None:
+    work.write(config(destination("orders", "orders-prod")))
+    path = work.root / "prod.iac"
+    planned = work.iac("plan", str(work.config), "--workspace", "prod", "--out", str(path))
+    assert planned.exit_code == 0, planned.output
+    applied = work.iac("apply", str(path))
+    assert applied.exit_code == 0, applied.output
+    assert (work.state_dir / "prod.json").exists()
+    assert not (work.state_dir / "default.json").exists()
+
+
 def test_saved_plan_for_another_workspace_is_refused(work: Workdir, sandbox: Sandbox) -> None:
     work.write(config(destination("orders", "orders-prod")))
     plan_file = save(work)
