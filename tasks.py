@@ -48,9 +48,9 @@ def run(command: list[str], *, check: bool = True) -> int:
 def demo() -> None:
     iac = str(BIN / "iac")
     for title, command in (
-        ("Plan", [iac, "plan", "examples"]),
-        ("Apply", [iac, "apply", "examples", "--auto-approve"]),
-        ("Plan again: nothing should be left to do", [iac, "plan", "examples"]),
+        ("Plan", [iac, "plan", "examples", "--sandbox"]),
+        ("Apply", [iac, "apply", "examples", "--sandbox", "--auto-approve"]),
+        ("Plan again: nothing should be left to do", [iac, "plan", "examples", "--sandbox"]),
     ):
         print(f"\n=== {title}: {' '.join(['iac', *command[1:]])}\n", flush=True)
         run(command)
