@@ -154,3 +154,33 @@ def test_templates_variables_and_workspaces(work: Workdir, sandbox: Sandbox) -> 
     assert missing.exit_code == 1
     assert f"{work.config / 'destinations.yaml'}:3:" in missing.output
     assert "undefined variable 'env'" in missing.output
+
+
+def test_org_block_names_the_org_and_its_credential_variables(
+    work: Workdir, sandbox: Sandbox
+) -> None:
+    from conftest import CLIENT_ID, CLIENT_SECRET
+
+    work.write(
+        "org:\n"
+        f"  api_url: {sandbox.url}\n"
+        "  client_id_env: PROD_GENESYS_ID\n"
+        "  client_secret_env: PROD_GENESYS_SECRET\n" + config(destination("orders", "orders-prod"))
+    )
+    # Only the org's own variables: the default GENESYSCLOUD_* ones point nowhere useful.
+    work.env = {
+        "GENESYSCLOUD_API_REGION": "http://127.0.0.1:9",
+        "PROD_GENESYS_ID": CLIENT_ID,
+        "PROD_GENESYS_SECRET": CLIENT_SECRET,
+    }
+    applied = work.iac("apply", str(work.config), "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    assert f"Target: {sandbox.url}, workspace default" in applied.output
+    assert list(sandbox.by_suffix()) == ["orders-prod"]
+
+    work.env = {"PROD_GENESYS_ID": CLIENT_ID}
+    missing = work.iac("plan", str(work.config))
+    assert missing.exit_code == 1
+    assert "PROD_GENESYS_SECRET (named by the configuration's org block) is not set" in (
+        missing.output
+    )
