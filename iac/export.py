@@ -13,15 +13,6 @@ import yaml
 
 from iac.genesys.live import LiveDestination
 
-_FIELDS = (
-    "name",
-    "aws_account_id",
-    "aws_region",
-    "event_source_suffix",
-    "topic_filters",
-    "enabled",
-    "notes",
-)
 _NOT_KEY = re.compile(r"[^A-Za-z0-9_-]+")
 # The YAML is rendered by Jinja2 before parsing: text that looks like a template must be raw.
 _JINJA_MARKS = ("{{", "{%", "{#")
@@ -44,9 +35,8 @@ def export_yaml(
     ]
     for integration_id, key in keys.items():
         destination = live[integration_id]
-        body = {f: destination.attributes.get(f) for f in _FIELDS}
-        if body["notes"] is None:
-            del body["notes"]
+        # Live attributes come in the configuration's field order already.
+        body = {k: v for k, v in destination.attributes.items() if v is not None}
         hint = (
             f"managed as {key}"
             if integration_id in managed

@@ -25,7 +25,7 @@ def test_importing_config_does_not_import_the_sdk() -> None:
 def test_schema_command_runs_as_module() -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     result = subprocess.run(
-        [sys.executable, "-W", "error", "-m", "iac.config.schema", "--check"],
+        [sys.executable, "-W", "error", "-m", "iac.schemas", "--check"],
         cwd=REPO_ROOT,
         env=env,
         capture_output=True,

@@ -11,7 +11,6 @@ import pytest
 import yaml
 
 from iac.config import destinations_schema, render_schema
-from iac.config.schema import main
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO_ROOT / "examples"
@@ -31,7 +30,7 @@ def validator() -> jsonschema.Draft202012Validator:
 
 def test_committed_schema_is_up_to_date() -> None:
     assert SCHEMA_FILE.read_text(encoding="utf-8") == render_schema(), (
-        "schemas/destinations.schema.json is stale: run python -m iac.config.schema"
+        "schemas/destinations.schema.json is stale: run python -m iac.schemas"
     )
 
 
@@ -117,14 +116,3 @@ def test_schema_rejects_bad_documents(change: str) -> None:
 def test_schema_rejects_missing_destinations() -> None:
     assert not validator().is_valid({})
     assert validator().is_valid({"destinations": {}})
-
-
-def test_check_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    target = tmp_path / "schema.json"
-    assert main(["--check", "--path", str(target)]) == 1  # missing counts as stale
-    assert main(["--path", str(target)]) == 0
-    assert target.read_text(encoding="utf-8") == render_schema()
-    assert main(["--check", "--path", str(target)]) == 0
-    target.write_text("{}\n", encoding="utf-8")
-    assert main(["--check", "--path", str(target)]) == 1
-    assert "out of date" in capsys.readouterr().err

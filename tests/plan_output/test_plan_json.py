@@ -12,8 +12,9 @@ import pytest
 from plan_output_samples import full_plan, many_destinations, odd_values_plan
 
 from iac.plan.model import Plan
-from iac.plan.plan_schema import SCHEMA_PATH, main, plan_schema, render_plan_schema
+from iac.plan.plan_schema import plan_schema, render_plan_schema
 from iac.plan.render_json import render_json
+from iac.schemas import main
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_FILE = REPO_ROOT / "schemas" / "plan.schema.json"
@@ -33,9 +34,8 @@ def committed_validator() -> jsonschema.Draft202012Validator:
 
 
 def test_committed_schema_is_up_to_date() -> None:
-    assert SCHEMA_PATH == SCHEMA_FILE
     assert SCHEMA_FILE.read_text(encoding="utf-8") == render_plan_schema(), (
-        "schemas/plan.schema.json is stale: run python -m iac.plan.plan_schema"
+        "schemas/plan.schema.json is stale: run python -m iac.schemas"
     )
 
 
@@ -55,13 +55,13 @@ def test_schema_header_and_descriptions() -> None:
 
 def test_check_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     target = tmp_path / "plan.schema.json"
-    assert main(["--check", "--path", str(target)]) == 1
-    assert main(["--path", str(target)]) == 0
+    assert main(["--check", "--dir", str(tmp_path)]) == 1
+    assert main(["--dir", str(tmp_path)]) == 0
     assert target.read_text(encoding="utf-8") == render_plan_schema()
-    assert main(["--check", "--path", str(target)]) == 0
+    assert main(["--check", "--dir", str(tmp_path)]) == 0
     target.write_text(render_plan_schema().replace("iac plan", "stale"), encoding="utf-8")
-    assert main(["--check", "--path", str(target)]) == 1
-    assert "out of date" in capsys.readouterr().err
+    assert main(["--check", "--dir", str(tmp_path)]) == 1
+    assert f"{target} is out of date" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("name", PLANS)
