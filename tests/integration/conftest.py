@@ -6,66 +6,14 @@ everything below it - SDK, httpx, HTTP, the sandbox - is the real thing.
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
-from click.testing import CliRunner, Result
+from iac_testing.cli_world import CLIENT_ID, CLIENT_SECRET, Sandbox, Workdir
+from iac_testing.tls import ca, ca_bundle, expired_cert, https_server  # noqa: F401
 
-from iac.cli import cli
 from iac.sandbox import SandboxOptions, SandboxServer
-
-CLIENT_ID = "it-client"
-CLIENT_SECRET = "it-secret-value-never-logged"
-
-
-@dataclass
-class Sandbox:
-    server: SandboxServer
-
-    @property
-    def url(self) -> str:
-        return self.server.url
-
-    def _token(self) -> str:
-        response = httpx.post(
-            f"{self.url}/oauth/token",
-            data={"grant_type": "client_credentials"},
-            auth=(CLIENT_ID, CLIENT_SECRET),
-        )
-        response.raise_for_status()
-        return response.json()["access_token"]
-
-    def integrations(self) -> list[dict[str, Any]]:
-        """What Genesys' API shows: every integration with its current config."""
-        response = httpx.get(
-            f"{self.url}/api/v2/integrations",
-            params={"pageSize": 100, "expand": "config.current"},
-            headers={"Authorization": f"Bearer {self._token()}"},
-        )
-        response.raise_for_status()
-        return response.json()["entities"]
-
-    def by_suffix(self) -> dict[str, dict[str, Any]]:
-        return {
-            i["config"]["current"]["properties"].get("eventSourceSuffix"): i
-            for i in self.integrations()
-        }
-
-    def add_fault(self, **rule: Any) -> None:
-        httpx.post(f"{self.url}/__sandbox/faults", json=rule).raise_for_status()
-
-    def requests(self) -> list[dict[str, Any]]:
-        return httpx.get(f"{self.url}/__sandbox/requests").json()
-
-    def edit(self, integration_id: str, **changes: Any) -> None:
-        httpx.patch(
-            f"{self.url}/__sandbox/integrations/{integration_id}", json=changes
-        ).raise_for_status()
 
 
 @pytest.fixture
@@ -79,48 +27,6 @@ def sandbox(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Sandbox]
         yield Sandbox(server)
 
 
-@dataclass
-class Workdir:
-    """A user's repository: a config folder and a state folder, and the env pointing at Genesys."""
-
-    root: Path
-    env: dict[str, str]
-
-    @property
-    def config(self) -> Path:
-        return self.root / "config"
-
-    @property
-    def state_dir(self) -> Path:
-        return self.root / "state"
-
-    def write(self, yaml_text: str, name: str = "destinations.yaml") -> None:
-        self.config.mkdir(exist_ok=True)
-        (self.config / name).write_text(textwrap.dedent(yaml_text))
-
-    def iac(self, *args: str, input: str | None = None) -> Result:
-        runner = CliRunner()
-        extra: tuple[str, ...] = ()
-        if args[0] in ("plan", "apply", "drift", "import", "export", "destroy"):
-            extra = ("--state-dir", str(self.state_dir))
-            # This machine has no route to AWS: probe only where a test points one.
-            if "--probe-endpoint" not in args:
-                extra += ("--skip-probes",)
-        command = [args[0], *extra, *args[1:]]
-        return runner.invoke(cli, command, env=self.env, input=input, catch_exceptions=False)
-
-    def state(self) -> dict[str, Any]:
-        import json
-
-        return json.loads((self.state_dir / "default.json").read_text())
-
-    def audit(self) -> list[dict[str, Any]]:
-        import json
-
-        path = self.state_dir / "default.audit.jsonl"
-        return [json.loads(line) for line in path.read_text().splitlines()]
-
-
 @pytest.fixture
 def work(tmp_path: Path, sandbox: Sandbox) -> Workdir:
     env = {
@@ -129,31 +35,3 @@ def work(tmp_path: Path, sandbox: Sandbox) -> Workdir:
         "GENESYSCLOUD_OAUTHCLIENT_SECRET": CLIENT_SECRET,
     }
     return Workdir(root=tmp_path, env=env)
-
-
-def destination(
-    key: str,
-    suffix: str,
-    *,
-    topics: tuple[str, ...] = ("v2.users.{id}.activity",),
-    enabled: bool = True,
-    name: str | None = None,
-    region: str = "us-east-1",
-) -> str:
-    lines = "\n".join(f"      - {t}" for t in topics)
-    return (
-        f"  {key}:\n"
-        f"    name: {name or key.title()}\n"
-        f'    aws_account_id: "123456789012"\n'
-        f"    aws_region: {region}\n"
-        f"    event_source_suffix: {suffix}\n"
-        f"    topic_filters:\n{lines}\n"
-        f"    enabled: {str(enabled).lower()}\n"
-    )
-
-
-def config(*destinations: str) -> str:
-    return "destinations:\n" + "".join(destinations)
-
-
-from iac_testing.tls import ca, ca_bundle, expired_cert, https_server  # noqa: E402, F401

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import CLIENT_SECRET, Sandbox, Workdir, config, destination
+from iac_testing.cli_world import CLIENT_SECRET, Sandbox, Workdir, config, destination
 
 
 def run_iac(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:

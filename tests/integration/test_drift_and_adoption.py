@@ -7,7 +7,7 @@ from pathlib import Path
 
 import httpx
 import jsonschema
-from conftest import Sandbox, Workdir, config, destination
+from iac_testing.cli_world import Sandbox, Workdir, config, destination
 
 SCHEMA = json.loads((Path(__file__).parents[2] / "schemas" / "plan.schema.json").read_text())
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 import trustme
-from conftest import Sandbox, Workdir, config, destination
+from iac_testing.cli_world import Sandbox, Workdir, config, destination
 from iac_testing.https_servers import ServerFactory
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import Sandbox, Workdir, config, destination
+from iac_testing.cli_world import Sandbox, Workdir, config, destination
 
 ACTIVITY = "v2.users.{id}.activity"
 PRESENCE = "v2.users.{id}.presence"

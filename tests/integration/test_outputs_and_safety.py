@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import jsonschema
-from conftest import Sandbox, Workdir, config, destination
+from iac_testing.cli_world import Sandbox, Workdir, config, destination
 
 SCHEMA = json.loads((Path(__file__).parents[2] / "schemas" / "plan.schema.json").read_text())
 
@@ -159,7 +159,7 @@ def test_templates_variables_and_workspaces(work: Workdir, sandbox: Sandbox) -> 
 def test_org_block_names_the_org_and_its_credential_variables(
     work: Workdir, sandbox: Sandbox
 ) -> None:
-    from conftest import CLIENT_ID, CLIENT_SECRET
+    from iac_testing.cli_world import CLIENT_ID, CLIENT_SECRET
 
     work.write(
         "org:\n"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import Sandbox, Workdir, config, destination
+from iac_testing.cli_world import Sandbox, Workdir, config, destination
 
 LIST = "/api/v2/integrations"
 CONFIG = "/api/v2/integrations/*/config/current"

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import httpx
-from conftest import CLIENT_SECRET, Sandbox, Workdir, config, destination
+from iac_testing.cli_world import CLIENT_SECRET, Sandbox, Workdir, config, destination
 
 
 def save(work: Workdir, name: str = "plan.iac") -> str:

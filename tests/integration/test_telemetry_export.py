@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import Sandbox, Workdir, config, destination
+from iac_testing.cli_world import Sandbox, Workdir, config, destination
 from prometheus_client.parser import text_string_to_metric_families
 
 

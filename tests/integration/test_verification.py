@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import httpx
-from conftest import Sandbox, Workdir, config, destination
+from iac_testing.cli_world import Sandbox, Workdir, config, destination
 
 
 def test_activation_error_fails_its_job_with_genesys_message(
