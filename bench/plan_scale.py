@@ -38,7 +38,7 @@ def seed(work: Path, n: int, url_holder: list[str]) -> None:
     resources = {}
     for i in range(n):
         suffix = f"bench-{i:05d}"
-        record = store.create("amazon-eventbridge-source", None)
+        record = store.create("amazon-eventbridge-source")
         store.put_config(
             record["id"],
             {

@@ -34,6 +34,10 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except IacError as err:
             raise click.ClickException(str(err)) from None
+        except OSError as err:
+            # A folder that is a file, a full disk, a read-only mount: one line, no traceback.
+            where = f"{err.filename}: " if err.filename else ""
+            raise click.ClickException(f"{where}{err.strerror or err}") from None
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         kwargs["standalone_mode"] = False

@@ -23,7 +23,7 @@ from iac.genesys.settings import GenesysTarget
 from iac.inputs import Inputs
 from iac.plan import Plan, plan, prevent_destroy_violations
 from iac.plan.basis import Basis, basis_of, stale_reasons
-from iac.plan.model import Change, GateResult
+from iac.plan.model import Action, Change, GateResult
 from iac.session import open_target
 from iac.state import LocalStateStore, ResourceState, State
 from iac.telemetry import RunMetrics, get_logger, run_id_var
@@ -124,7 +124,7 @@ class Run:
 
     def _basis(self, live: dict[str, LiveDestination]) -> Basis:
         basis = basis_of(
-            config=self.inputs.desired,
+            config_hash=self.inputs.config_hash,
             state=self.state,
             live=live,
             workspace=self.options.workspace,
@@ -254,9 +254,13 @@ class Run:
             else:
                 computed = await self._saved_plan_still_valid(saved, client)
                 auto_approve = True  # a saved plan was reviewed and approved already
+                self.echo(
+                    f"Applying the plan saved at {saved.created_at} from configuration "
+                    f"{saved.basis.config_hash[:12]} (state serial {saved.basis.state_serial}).\n"
+                )
             self._show(computed, output)
             audit = self._audit()
-            self._sync_protection()
+            self._sync_state(computed, audit)
             self._audit_blocked(computed, audit)
             if not computed.has_changes:
                 _fail_if_blocked(computed, applying=True)
@@ -316,8 +320,34 @@ class Run:
             ),
         )
 
-    def _sync_protection(self) -> None:
+    def _sync_state(self, computed: Plan, audit: Any) -> None:
+        """Bring state in line where nothing needs to change in Genesys.
+
+        A destination already as configured (an interrupted apply that got further than its
+        state write, or an outside edit that happens to match the YAML) takes what Genesys
+        holds; otherwise drift would be reported forever. prevent_destroy flags are recorded.
+        """
+        from iac.audit import AuditRecord
+
         synced = self.state.with_protection(self.inputs.protected, set(self.inputs.desired))
+        for change in computed.changes:
+            entry = synced.resources.get(change.key)
+            if change.action is not Action.NOOP or entry is None or change.after is None:
+                continue
+            if entry.attributes != change.after:
+                synced = synced.with_resource(change.key, replace(entry, attributes=change.after))
+                audit.append(
+                    AuditRecord(
+                        action="refresh",
+                        key=change.key,
+                        genesys_id=entry.id,
+                        before=entry.attributes,
+                        after=change.after,
+                        result="succeeded",
+                        error=None,
+                        duration_seconds=0.0,
+                    )
+                )
         if synced != self.state and self.state_on_disk:
             self.state = self.store.write(synced)
 

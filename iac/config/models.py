@@ -21,7 +21,14 @@ from pydantic_core import PydanticCustomError
 
 KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
 ACCOUNT_ID_PATTERN = r"^[0-9]{12}$"
-REGION_PATTERN = r"^[a-z]{2}(-[a-z]+)+-[0-9]+$"
+# AWS's region grammar (partition, direction, number), as Genesys validates awsAccountRegion.
+REGION_PATTERN = (
+    r"^[a-z]{2}(-gov|-iso[bef]?)?-"
+    r"(north|south|east|west|central|northeast|northwest|southeast|southwest)-[1-9][0-9]?$"
+)
+# Genesys region names are AWS-style but not all AWS regions (eusc-de-east-1): the SDK's
+# table decides at run time.
+GENESYS_REGION_PATTERN = r"^[a-z]+(-[a-z]+)+-[0-9]+$"
 SUFFIX_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
 TOPIC_PATTERN = r"^v2(\.([A-Za-z0-9_-]+|\{id\}))+$"
 ENDPOINT_PATTERN = r"^https://[^\s/?#]+(/[^\s]*)?$"
@@ -134,6 +141,12 @@ class Destination(BaseModel):
         # Genesys treats the filter as a set; normalising keeps plans free of no-op diffs.
         return sorted(set(topics))
 
+    @field_validator("notes")
+    @classmethod
+    def _normalise_notes(cls, notes: str | None) -> str | None:
+        # Genesys does not tell empty notes from none: "" would never verify.
+        return notes or None
+
     def attributes(self) -> dict[str, Any]:
         """Plain JSON-able dict of the managed fields: what the planner diffs and state stores."""
         return {
@@ -173,7 +186,7 @@ class OrgSettings(BaseModel):
     region: str | None = Field(
         default=None,
         strict=True,
-        pattern=REGION_PATTERN,
+        pattern=GENESYS_REGION_PATTERN,
         description=(
             "Genesys Cloud region of the org as an AWS-style name, e.g. us-east-1 or"
             " eu-west-1. Give region or api_url, not both; with neither,"

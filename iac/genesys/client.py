@@ -9,7 +9,6 @@ that are safe to repeat; other 4xx never retry. A 401 renews the token once.
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -46,8 +45,6 @@ T = TypeVar("T")
 
 _PAGE_SIZE = 100
 _EXPAND = ["config.current"]
-# Name given at creation so a create whose answer was lost can find what it made.
-_CREATION_MARK = "iac-creating-"
 
 
 @dataclass(frozen=True)
@@ -99,7 +96,6 @@ class GenesysClient:
         # integration apart from another create's.
         self._create_lock = asyncio.Lock()
         self._known_ids: set[str] | None = None
-        self._honours_creation_name: bool | None = None
         self._backoff = wait_random_exponential(
             multiplier=self.policy.backoff_initial, max=self.policy.backoff_max
         )
@@ -157,10 +153,7 @@ class GenesysClient:
                 *(self._list_page(n) for n in range(2, first.page_count + 1))
             )
         integrations = {
-            i.id: i
-            for page in pages
-            for i in page.entities or []
-            if i.integration_type is None or i.integration_type.id == INTEGRATION_TYPE
+            i.id: i for page in pages for i in page.entities or [] if _is_eventbridge(i)
         }
         # expand=config.current is a request, not a promise: fetch what did not come inline.
         lacking = [i for i in integrations.values() if _inline_config(i) is None]
@@ -175,8 +168,9 @@ class GenesysClient:
         return live
 
     async def get_destination(self, integration_id: str) -> LiveDestination | None:
+        """The EventBridge integration with this id; None when gone or of another type."""
         integration = await self._get_integration(integration_id)
-        if integration is None:
+        if integration is None or not _is_eventbridge(integration):
             return None
         config = _inline_config(integration) or await self._get_config(integration_id)
         return None if config is None else _to_live(integration, config)
@@ -273,10 +267,8 @@ class GenesysClient:
         async with self._create_lock:
             if self._known_ids is None:
                 await self.list_destinations()
-            mark = f"{_CREATION_MARK}{uuid.uuid4().hex[:12]}"
             body = _model(
                 sdk.CreateIntegrationRequest,
-                name=mark,
                 integration_type=_model(sdk.IntegrationType, id=INTEGRATION_TYPE),
             )
             for attempt in range(1, self.policy.attempts + 1):
@@ -290,37 +282,40 @@ class GenesysClient:
                 except GenesysApiError as err:
                     if not err.maybe_committed or attempt == self.policy.attempts:
                         raise
-                    found = await self._find_created(mark)
+                    found = await self._find_created()
                     if found:
                         return found
                     await asyncio.sleep(
                         min(self.policy.backoff_max, self.policy.backoff_initial * 2**attempt)
                     )
                     continue
-                self._honours_creation_name = created.name == mark
                 self._remember(created.id)
                 return created.id
         raise AssertionError("unreachable")
 
-    async def _find_created(self, mark: str) -> str | None:
-        """After a create whose answer was lost: the integration it made, if it made one."""
+    async def _find_created(self) -> str | None:
+        """After a create whose answer was lost: the integration it made, if it made one.
+
+        Genesys names a new integration after its type, so what identifies ours is being new
+        since the last listing and still unconfigured. Creates are serialised, so there is at
+        most one such integration of ours; finding several means someone else is creating too,
+        and adopting a stranger would be worse than stopping.
+        """
         known = set(self._known_ids or ())
         live = await self.list_destinations()
-        new = {i: d for i, d in live.items() if i not in known}
-        for integration_id, destination in new.items():
-            if destination.attributes["name"] == mark:
-                return integration_id
-        if self._honours_creation_name is None and len(new) == 1:
-            # Genesys may ignore the name on create; one new integration is then ours.
-            return next(iter(new))
-        if new and self._honours_creation_name is None:
+        new = sorted(
+            i
+            for i, d in live.items()
+            if i not in known and d.attributes.get("event_source_suffix") is None
+        )
+        if len(new) > 1:
             raise GenesysApiError(
                 "POST /api/v2/integrations",
-                "the answer was lost and several new integrations appeared meanwhile "
-                f"({', '.join(sorted(new))}); not creating another. Check them in Genesys Cloud "
-                "and import or delete the one this run made.",
+                "the answer was lost and several new unconfigured integrations appeared "
+                f"meanwhile ({', '.join(new)}); not creating another. Check them in Genesys "
+                "Cloud, then import or delete the one this run made.",
             )
-        return None
+        return new[0] if new else None
 
     async def configure(
         self, integration_id: str, attributes: dict[str, Any], version: int | None
@@ -344,12 +339,22 @@ class GenesysClient:
             notes=attributes.get("notes") or "",
             credentials={},
         )
-        result = await self._call(
-            f"PUT /api/v2/integrations/{integration_id}/config/current",
-            self._api.put_integration_config_current,
-            integration_id,
-            body=body,
-        )
+        try:
+            result = await self._call(
+                f"PUT /api/v2/integrations/{integration_id}/config/current",
+                self._api.put_integration_config_current,
+                integration_id,
+                body=body,
+            )
+        except GenesysApiError as err:
+            if err.status != 409:
+                raise
+            # A retried PUT whose first answer was lost meets its own write as a conflict:
+            # if Genesys already holds exactly what we sent, the write landed.
+            current = await self._get_config(integration_id)
+            if current is None or not _config_matches(current, body):
+                raise
+            return int(current.version)
         return int(result.version)
 
     async def set_enabled(self, integration_id: str, enabled: bool) -> None:
@@ -483,6 +488,19 @@ def _retry_after(exc: ApiException) -> float | None:
         return max(0.0, float(value)) if value is not None else None
     except ValueError:
         return None
+
+
+def _is_eventbridge(integration: Any) -> bool:
+    kind = integration.integration_type
+    return kind is None or kind.id == INTEGRATION_TYPE
+
+
+def _config_matches(current: Any, sent: Any) -> bool:
+    return (
+        current.name == sent.name
+        and (current.notes or "") == (sent.notes or "")
+        and current.properties == sent.properties
+    )
 
 
 def _inline_config(integration: Any) -> Any | None:

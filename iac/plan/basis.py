@@ -39,13 +39,13 @@ def fingerprint(live: LiveDestination) -> str:
 
 def basis_of(
     *,
-    config: Mapping[str, Any],
+    config_hash: str,
     state: State,
     live: Mapping[str, LiveDestination],
     workspace: str,
 ) -> Basis:
     return Basis(
-        config_hash=digest(config),
+        config_hash=config_hash,
         state_lineage=state.lineage,
         state_serial=state.serial,
         target=state.target,

@@ -7,6 +7,8 @@
   glob, "message": text}]}``; what enabling an integration leads to.
 - ``DELETE /__sandbox/tokens``: revoke every token (the next API call is a 401).
 - ``PATCH /__sandbox/integrations/{id}``: an out-of-band edit (drift), as in the Genesys UI.
+- ``POST /__sandbox/integrations`` ``{"typeId": ...}``: seed an integration of another type (real
+  orgs hold many); the API lists and serves it but clients must leave it alone.
 - ``GET|PUT /__sandbox/grants``: ``{"scopes": [...], "permissions": [...]}``, the OAuth
   scopes (``[]``: not scope-restricted) and role permissions (``domain:entity:action``,
   ``*`` for any one segment) of the sandbox client. A PUT may carry either key and replaces
@@ -22,7 +24,7 @@ from iac.sandbox import faults as faults_mod
 from iac.sandbox import views
 from iac.sandbox.activation import ActivationPolicy
 from iac.sandbox.body import parse_json, parse_object
-from iac.sandbox.errors import ApiError, not_found
+from iac.sandbox.errors import ApiError, bad_request, not_found
 from iac.sandbox.faults import FaultBook
 from iac.sandbox.grants import Grants
 from iac.sandbox.org import OrgStore
@@ -80,6 +82,13 @@ class Admin:
             return Reply.ok(self.grants.to_json())
         if key == ("DELETE", "/__sandbox/tokens"):
             return Reply.ok({"revoked": self.tokens.revoke_all()})
+        if key == ("POST", "/__sandbox/integrations"):
+            doc = parse_object(body)
+            type_id = doc.get("typeId")
+            if not isinstance(type_id, str) or not type_id:
+                raise bad_request("typeId is required.")
+            rec = self.store.create(type_id, seeded=True)
+            return Reply.ok(views.integration_json(rec, expand_config=True))
         found = _INTEGRATION.fullmatch(path)
         if found and method == "PATCH":
             rec = self.store.admin_edit(found["id"], parse_object(body))

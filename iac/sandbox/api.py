@@ -79,10 +79,9 @@ class Api:
         itype = doc.get("integrationType")
         if not isinstance(itype, dict) or not isinstance(itype.get("id"), str):
             raise bad_request("integrationType.id is required.")
-        name = doc.get("name")
-        if name is not None and not isinstance(name, str):
+        if doc.get("name") is not None and not isinstance(doc["name"], str):
             raise invalid_value("name must be a string.")
-        rec = self.store.create(itype["id"], name or None)
+        rec = self.store.create(itype["id"])
         return Reply.ok(views.integration_json(rec))
 
     def get_integration(self, req: ApiRequest) -> Reply:

@@ -122,8 +122,10 @@ class OrgStore:
 
     # -- mutations ---------------------------------------------------------------------
 
-    def create(self, type_id: str, name: str | None) -> Record:
-        if type_id != eventbridge.TYPE_ID:
+    def create(self, type_id: str, *, seeded: bool = False) -> Record:
+        """POST /api/v2/integrations. ``seeded`` (admin only) lets an org hold integrations of
+        other types, as real orgs do, so clients can be shown to leave them alone."""
+        if type_id != eventbridge.TYPE_ID and not seeded:
             raise invalid_value("Unknown integration type {type}.", {"type": type_id})
         now = self._clock()
         with self._lock:
@@ -135,7 +137,8 @@ class OrgStore:
                 "intendedState": "DISABLED",
                 "config": {
                     "version": 1,
-                    "name": name or eventbridge.TYPE_NAME,
+                    # Genesys names a new integration after its type, whatever the request says.
+                    "name": eventbridge.TYPE_NAME,
                     "notes": "",
                     "properties": {},
                     "advanced": {},

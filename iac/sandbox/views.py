@@ -59,7 +59,11 @@ def integration_json(rec: Record, expand_config: bool = False) -> dict[str, Any]
     out: dict[str, Any] = {
         "id": rec["id"],
         "name": rec["config"]["name"],
-        "integrationType": eventbridge.type_summary(),
+        "integrationType": (
+            eventbridge.type_summary()
+            if rec["typeId"] == eventbridge.TYPE_ID
+            else {"id": rec["typeId"], "selfUri": f"/api/v2/integrations/types/{rec['typeId']}"}
+        ),
         "notes": rec["config"]["notes"],
         "intendedState": rec["intendedState"],
         "reportedState": reported_state_json(rec, time.time()),

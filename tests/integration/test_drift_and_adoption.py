@@ -164,3 +164,34 @@ def test_export_of_selected_ids_prints_yaml(work: Workdir, sandbox: Sandbox) -> 
     exported = work.iac("export", "--id", first)
     assert exported.exit_code == 0
     assert "first:" in exported.stdout and "second" not in exported.stdout
+
+
+def test_integrations_of_other_types_are_never_managed(work: Workdir, sandbox: Sandbox) -> None:
+    other = httpx.post(
+        f"{sandbox.url}/__sandbox/integrations", json={"typeId": "purecloud-data-actions"}
+    ).json()["id"]
+    work.write(config(destination("orders", "orders-prod")))
+    imported = work.iac("import", "orders", other, "--config-dir", str(work.config))
+    assert imported.exit_code == 1
+    assert f"no Amazon EventBridge Source integration {other}" in imported.output
+    drift = work.iac("drift", str(work.config), "--detailed-exitcode")
+    assert drift.exit_code == 0, drift.output  # not "unmanaged": not ours to manage
+    assert work.iac("apply", str(work.config), "--auto-approve").exit_code == 0
+    assert work.iac("destroy", str(work.config), "--auto-approve").exit_code == 0
+    assert httpx.get(f"{sandbox.url}/__sandbox/org").json()["integrations"][0]["id"] == other
+
+
+def test_apply_takes_matching_live_values_into_state_so_drift_settles(
+    work: Workdir, sandbox: Sandbox
+) -> None:
+    """Someone made the very change the YAML now asks for: nothing to do, and no drift after."""
+    work.write(config(destination("orders", "orders-prod")))
+    assert work.iac("apply", str(work.config), "--auto-approve").exit_code == 0
+    sandbox.edit(sandbox.by_suffix()["orders-prod"]["id"], name="New name")
+    work.write(config(destination("orders", "orders-prod", name="New name")))
+    applied = work.iac("apply", str(work.config), "--auto-approve")
+    assert applied.exit_code == 0
+    assert "No changes." in applied.output
+    assert work.state()["resources"]["orders"]["attributes"]["name"] == "New name"
+    assert work.iac("drift", str(work.config), "--detailed-exitcode").exit_code == 0
+    assert work.audit()[-1]["action"] == "refresh"

@@ -119,3 +119,17 @@ def test_config_arriving_inline_is_not_fetched_again(work: Workdir, sandbox: San
         (r["method"], r["path"]) for r in sandbox.requests() if r["path"] != "/oauth/token"
     ]
     assert api_calls == [("GET", LIST)]
+
+
+def test_config_write_whose_answer_is_lost_is_not_a_conflict(
+    work: Workdir, sandbox: Sandbox
+) -> None:
+    """The retry of a PUT that landed meets its own write as a 409; reading back settles it."""
+    work.write(config(destination("orders", "orders-prod")))
+    sandbox.add_fault(method="PUT", path=CONFIG, action="drop_after_commit", on_calls=[1])
+    applied = work.iac("apply", str(work.config), "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    puts = [r["status"] for r in sandbox.requests() if r["method"] == "PUT"]
+    assert 409 in puts
+    assert len(sandbox.integrations()) == 1
+    assert "No changes." in work.iac("plan", str(work.config)).output

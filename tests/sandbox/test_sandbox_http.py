@@ -220,7 +220,7 @@ def test_drop_after_commit(server: SandboxServer) -> None:
     listing = httpx.get(
         f"{server.url}/api/v2/integrations", headers={"Authorization": f"bearer {token}"}
     ).json()
-    assert [e["name"] for e in listing["entities"]] == ["lost-answer"]
+    assert [e["name"] for e in listing["entities"]] == ["Amazon EventBridge Source"]
     log = httpx.get(f"{server.url}/__sandbox/requests").json()
     posts = [e for e in log if e["method"] == "POST" and e["path"] == "/api/v2/integrations"]
     assert posts == [
