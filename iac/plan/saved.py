@@ -9,8 +9,6 @@ No secrets: the org choice holds the names of credential variables, never their 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -18,6 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from iac.atomic import write_atomic
 from iac.errors import IacError
 from iac.gates.policy import Policy
 from iac.genesys.settings import OrgChoice
@@ -85,15 +84,7 @@ def save_plan(path: Path, plan: Plan, basis: Basis, inputs: Inputs, *, strict: b
         strict=strict,
         plan=to_document(plan),
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(doc.model_dump_json(indent=2) + "\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, doc.model_dump_json(indent=2) + "\n")
 
 
 def load_plan(path: Path) -> SavedPlan:

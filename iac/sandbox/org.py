@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
-import tempfile
 import threading
 import time
 import uuid
@@ -18,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from iac.atomic import write_atomic
 from iac.sandbox import eventbridge
 from iac.sandbox.activation import ActivationPolicy
 from iac.sandbox.errors import ApiError, bad_request, invalid_value, not_found
@@ -78,17 +77,7 @@ class OrgStore:
     def _save(self) -> None:
         if self._file is None:
             return
-        self._file.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{self._file.name}.", dir=self._file.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(self._data, fh, indent=2)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self._file)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(self._file, json.dumps(self._data, indent=2))
 
     # -- reads -------------------------------------------------------------------------
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any, Protocol
 
 from pydantic import TypeAdapter, ValidationError
 
+from iac.atomic import write_atomic
 from iac.errors import IacError
 from iac.state.lock import StateLock
 from iac.state.model import FORMAT_VERSION, State
@@ -75,24 +75,12 @@ class LocalStateStore:
     def write(self, state: State) -> State:
         """Write ``state`` with its serial incremented; returns what was written."""
         written = replace(state, serial=state.serial + 1)
-        self.directory.mkdir(parents=True, exist_ok=True)
         payload = json.dumps(_to_json(written), indent=2, sort_keys=False) + "\n"
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.workspace}.", suffix=".tmp", dir=self.directory)
-        try:
-            os.fchmod(fd, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(payload)
-                handle.flush()
-                os.fsync(handle.fileno())
-            if self.path.exists():
-                # A hard link keeps the previous version without a window where no state exists.
-                self.backup_path.unlink(missing_ok=True)
-                os.link(self.path, self.backup_path)
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        _fsync_dir(self.directory)
+        if self.path.exists():
+            # A hard link keeps the previous version without a window where no state exists.
+            self.backup_path.unlink(missing_ok=True)
+            os.link(self.path, self.backup_path)
+        write_atomic(self.path, payload, mode=0o600)  # ids and history: owner only
         return written
 
     def _restore_hint(self) -> str:
@@ -119,11 +107,3 @@ def _to_json(state: State) -> dict[str, Any]:
         "target": state.target,
         "resources": resources,
     }
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -19,7 +19,6 @@ import json
 import os
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
@@ -28,6 +27,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, writ
 from prometheus_client.metrics_core import Metric
 from prometheus_client.openmetrics.exposition import generate_latest as generate_openmetrics
 
+from iac.atomic import write_atomic
 from iac.errors import IacError
 
 ACTIONS = frozenset({"create", "update", "replace", "delete"})
@@ -282,7 +282,7 @@ class RunMetrics:
                 # the temp name does not end in .prom so the collector never reads it half-done.
                 write_to_textfile(str(target), _Export(self.registry, self._lock))
             else:
-                _atomic_write(target, generate_openmetrics(_Export(self.registry, self._lock)))
+                write_atomic(target, generate_openmetrics(_Export(self.registry, self._lock)))
         except OSError as err:
             raise _write_error(target, err) from err
 
@@ -292,7 +292,7 @@ class RunMetrics:
         data = (json.dumps(self.snapshot(), indent=2) + "\n").encode()
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            _atomic_write(target, data)
+            write_atomic(target, data)
         except OSError as err:
             raise _write_error(target, err) from err
 
@@ -300,20 +300,3 @@ class RunMetrics:
 def _write_error(path: Path, err: OSError) -> IacError:
     reason = err.strerror or type(err).__name__
     return IacError(f"cannot write metrics to {path}: {reason}")
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write via a temp file in the same directory and ``os.replace`` (atomic on POSIX)."""
-    # Hidden, non-.prom temp name: node-exporter and globbing tools skip it. os.open with
-    # 0o666 honours the umask like a plain open(), so another user (node-exporter) can read it.
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
