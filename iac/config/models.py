@@ -7,6 +7,7 @@ state the rule in user terms. Patterns are written so that pydantic (Rust regex)
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar
 
 from pydantic import (
@@ -230,6 +231,18 @@ class OrgSettings(BaseModel):
                 {"fields": ("region", "api_url")},
             )
         return self
+
+
+def identity_of(attributes: Mapping[str, Any] | None) -> tuple[Any, ...] | None:
+    """(account, region, suffix) of any attributes, or None unless all three are set.
+
+    An integration whose configuration never landed has no identity yet: it names no partner
+    event source and so collides with nothing.
+    """
+    if not attributes:
+        return None
+    identity = tuple(attributes.get(f) for f in Destination.IDENTITY_FIELDS)
+    return identity if all(identity) else None
 
 
 class DestinationsFile(BaseModel):

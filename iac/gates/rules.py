@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from iac.config.models import TOPIC_PATTERN, Destination
+from iac.config.models import TOPIC_PATTERN, identity_of
 from iac.genesys.live import LiveDestination
 from iac.plan.model import Action, GateKind, GateOutcome, GateResult, Plan
 
@@ -25,18 +25,19 @@ def rule_results(
     # Integrations this plan deletes free their identity (the applier orders the reuse).
     freed = {c.id for c in plan.changes if c.action in (Action.DELETE, Action.REPLACE)}
     holders = {
-        _identity(d.attributes): d
+        identity: d
         for d in live.values()
-        if d.id not in freed and all(_identity(d.attributes))
+        if d.id not in freed and (identity := identity_of(d.attributes)) is not None
     }
     results = []
     for change in plan.changes:
         if change.action not in _WRITES or change.after is None:
             continue
         problems = _topic_problems(change.after.get("topic_filters"))
-        holder = holders.get(_identity(change.after))
-        if holder is not None and holder.id != change.id:
-            account, region, suffix = _identity(change.after)
+        wanted = identity_of(change.after)
+        holder = holders.get(wanted) if wanted else None
+        if wanted and holder is not None and holder.id != change.id:
+            account, region, suffix = wanted
             owner = (
                 "another managed destination"
                 if holder.id in managed_ids
@@ -56,10 +57,6 @@ def rule_results(
             )
         )
     return results
-
-
-def _identity(attributes: Mapping[str, Any]) -> tuple[Any, ...]:
-    return tuple(attributes.get(a) for a in Destination.IDENTITY_FIELDS)
 
 
 def _topic_problems(topics: Any) -> list[str]:

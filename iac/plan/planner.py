@@ -14,7 +14,7 @@ from typing import Any
 
 from deepdiff import DeepDiff
 
-from iac.config.models import Destination
+from iac.config.models import Destination, identity_of
 from iac.genesys.live import LiveDestination
 from iac.plan.model import Action, AttributeChange, Change, Drift, Plan, Unmanaged
 from iac.state.model import State
@@ -183,7 +183,7 @@ def _suggest_imports(changes: list[Change], unmanaged: tuple[Unmanaged, ...]) ->
                 same = [
                     what
                     for what, hit in (
-                        ("AWS identity", _identity(other.attributes) == _identity(c.after)),
+                        ("AWS identity", identity_of(other.attributes) == identity_of(c.after)),
                         ("name", other.attributes.get("name") == c.after.get("name")),
                     )
                     if hit
@@ -202,22 +202,16 @@ def _suggest_imports(changes: list[Change], unmanaged: tuple[Unmanaged, ...]) ->
     return suggested
 
 
-def _identity(attributes: Attributes | None) -> tuple[Any, ...] | None:
-    if not attributes:
-        return None
-    return tuple(attributes.get(a) for a in IDENTITY_ATTRIBUTES)
-
-
 def _order_identity_reuse(changes: list[Change]) -> list[Change]:
     """Make a change that takes an AWS identity wait for the change that frees it."""
     freed_by: dict[tuple[Any, ...], str] = {}
     for c in changes:
-        if c.action in (Action.DELETE, Action.REPLACE) and (ident := _identity(c.before)):
+        if c.action in (Action.DELETE, Action.REPLACE) and (ident := identity_of(c.before)):
             freed_by[ident] = c.job_id
     ordered = []
     for c in changes:
-        taken = _identity(c.after)
-        holder = freed_by.get(taken) if taken and taken != _identity(c.before) else None
+        taken = identity_of(c.after)
+        holder = freed_by.get(taken) if taken and taken != identity_of(c.before) else None
         if holder and holder != c.job_id:
             c = replace(
                 c,
