@@ -6,6 +6,7 @@ A violation names the destination, the rule and the value, and blocks that desti
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,18 @@ def load_policy(path: Path) -> Policy:
     except YamlSyntaxError as err:
         raise ConfigError.from_problems([Problem(path, err.line, "", err.message)]) from None
     data = parsed.data if parsed is not None else {}
+    rules = ", ".join(Policy.model_fields)
+    if not isinstance(data, dict):
+        raise ConfigError.from_problems(
+            [Problem(path, 1, "", f"a policy file is a mapping of rules ({rules})")]
+        )
+    unknown = [
+        Problem(path, parsed.line_of((key,)) if parsed else 1, str(key), _unknown_rule(key))
+        for key in data
+        if key not in Policy.model_fields
+    ]
+    if unknown:
+        raise ConfigError.from_problems(unknown)
     try:
         return Policy.model_validate(data)
     except ValidationError as err:
@@ -58,6 +71,12 @@ def load_policy(path: Path) -> Policy:
             for m in translate(err.errors())
         ]
         raise ConfigError.from_problems(problems) from None
+
+
+def _unknown_rule(key: object) -> str:
+    close = difflib.get_close_matches(str(key), list(Policy.model_fields), n=1)
+    hint = f"did you mean {close[0]!r}?" if close else f"rules: {', '.join(Policy.model_fields)}"
+    return f"unknown policy rule {key!r} ({hint})"
 
 
 def policy_results(plan: Plan, policy: Policy) -> list[GateResult]:
