@@ -88,7 +88,12 @@ class Run:
             )
             self.state, self.state_on_disk = self._read_state()
         except BaseException:
-            self._stack.close()
+            # A run that cannot even start (lock held, bad state, no credentials) must still
+            # replace the last run's "success" in the textfile, or alerts would miss it.
+            try:
+                self._export_metrics(success=False)
+            finally:
+                self._stack.close()
             raise
         return self
 

@@ -79,3 +79,18 @@ def test_json_logs_carry_run_and_job_ids(work: Workdir, sandbox: Sandbox) -> Non
     assert len(run_ids) == 1 and None not in run_ids
     assert any(r["job_id"] for r in records)
     assert "it-secret-value-never-logged" not in applied.stderr
+
+
+def test_a_run_that_cannot_start_still_reports_failure(work: Workdir, sandbox: Sandbox) -> None:
+    from iac.state import LocalStateStore
+
+    work.write(config(destination("orders", "orders-prod")))
+    textfile = work.root / "iac.prom"
+    with LocalStateStore(work.state_dir).lock("apply"):
+        planned = work.iac("plan", str(work.config), "--metrics-textfile", str(textfile))
+    assert planned.exit_code == 1
+    found = samples(textfile)
+    assert (
+        found[("iac_run_success", frozenset({"command": "plan", "workspace": "default"}.items()))]
+        == 0
+    )
