@@ -2,7 +2,7 @@
 """The README's two commands, runnable with nothing installed but Python 3.10+.
 
     python3 tasks.py demo   # plan + apply examples/ against the built-in sandbox, then re-plan
-    python3 tasks.py test   # lint and run the whole test suite
+    python3 tasks.py test   # lint, type-check and run the whole test suite
 
 Each creates .venv/ and installs the project into it on first use (and again when
 pyproject.toml changes), so a fresh clone needs no other setup.
@@ -59,6 +59,7 @@ def demo() -> None:
 def test() -> None:
     python = str(BIN / "python")
     run([python, "-m", "ruff", "check", "."])
+    run([python, "-m", "mypy"])
     sys.exit(run([python, "-m", "pytest", *sys.argv[2:]], check=False))
 
 

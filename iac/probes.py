@@ -235,10 +235,11 @@ async def _not_after(host: str, port: int, cafile: str, timeout: float) -> str |
     diagnostic.verify_flags |= _X509_V_FLAG_NO_CHECK_TIME
     writer: asyncio.StreamWriter | None = None
     try:
-        _, writer = await asyncio.wait_for(
+        _, opened = await asyncio.wait_for(
             asyncio.open_connection(host, port, ssl=diagnostic, server_hostname=host), timeout
         )
-        cert = writer.get_extra_info("peercert") or {}
+        writer = opened
+        cert = opened.get_extra_info("peercert") or {}
         raw = cert.get("notAfter")
         if not isinstance(raw, str):
             return None

@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from iac.errors import IacError
 from iac.gates import GateOptions, evaluate_gates
@@ -27,6 +27,12 @@ from iac.plan.model import Action, Change, GateResult
 from iac.session import open_target
 from iac.state import LocalStateStore, ResourceState, State
 from iac.telemetry import RunMetrics, get_logger, run_id_var
+
+if TYPE_CHECKING:  # imported lazily at run time: the SDK costs 3.6 s
+    from iac.apply import ApplyResult, Job
+    from iac.audit import AuditLog
+    from iac.genesys.client import GenesysClient
+    from iac.plan.saved import SavedPlan
 
 log = get_logger("run")
 
@@ -46,7 +52,7 @@ class RunOptions:
     ca_bundle: str | None = None
     probe_timeout: float = 5.0
     metrics_textfile: Path | None = None
-    metrics_format: str = "prometheus"
+    metrics_format: Literal["prometheus", "openmetrics"] = "prometheus"
     metrics_json: Path | None = None
 
 
@@ -105,7 +111,7 @@ class Run:
 
     # -- shared steps -------------------------------------------------------------------
 
-    def client(self) -> Any:
+    def client(self) -> GenesysClient:
         from iac.genesys.client import GenesysClient  # the SDK: only for runs that talk to it
 
         return GenesysClient(self.target, observer=self.metrics)
@@ -136,7 +142,7 @@ class Run:
         )
         return basis if self.state_on_disk else replace(basis, state_lineage=None)
 
-    async def _planned(self, client: Any) -> tuple[Plan, dict[str, LiveDestination]]:
+    async def _planned(self, client: GenesysClient) -> tuple[Plan, dict[str, LiveDestination]]:
         live = await client.list_destinations()
         computed = plan(self.inputs.desired, self.state, live)
         violations = prevent_destroy_violations(computed, self._protected())
@@ -145,7 +151,9 @@ class Run:
         self.metrics.set_drift(len(computed.drift))
         return await self._gated(computed, live, client), live
 
-    async def _gated(self, computed: Plan, live: dict[str, LiveDestination], client: Any) -> Plan:
+    async def _gated(
+        self, computed: Plan, live: dict[str, LiveDestination], client: GenesysClient
+    ) -> Plan:
         gated = await evaluate_gates(
             computed,
             live=live,
@@ -192,7 +200,7 @@ class Run:
         if self.options.metrics_json:
             self.metrics.write_json(self.options.metrics_json)
 
-    def _audit(self) -> Any:
+    def _audit(self) -> AuditLog:
         from iac.audit import AuditLog, detect_actor
 
         audit = AuditLog(
@@ -249,7 +257,7 @@ class Run:
         activation_timeout: float,
         confirm: Callable[[str], None],
         output: Output | None = None,
-        saved: Any = None,
+        saved: SavedPlan | None = None,
         destroying: bool = False,
     ) -> None:
         output = output or Output()
@@ -287,7 +295,7 @@ class Run:
             )
         self._report(computed, result, client)
 
-    async def _saved_plan_still_valid(self, saved: Any, client: Any) -> Plan:
+    async def _saved_plan_still_valid(self, saved: SavedPlan, client: GenesysClient) -> Plan:
         if saved.basis.workspace != self.options.workspace:
             raise IacError(
                 f"The saved plan is for workspace {saved.basis.workspace!r}; this run uses "
@@ -325,7 +333,7 @@ class Run:
             ),
         )
 
-    def _sync_state(self, computed: Plan, audit: Any) -> None:
+    def _sync_state(self, computed: Plan, audit: AuditLog) -> None:
         """Bring state in line where nothing needs to change in Genesys.
 
         A destination already as configured (an interrupted apply that got further than its
@@ -359,17 +367,17 @@ class Run:
     async def _run_jobs(
         self,
         computed: Plan,
-        client: Any,
-        audit: Any,
+        client: GenesysClient,
+        audit: AuditLog,
         *,
         parallelism: int,
         activation_timeout: float,
-    ) -> Any:
+    ) -> ApplyResult:
         from iac.apply import StateRecorder, apply_plan
         from iac.audit import AuditRecord
         from iac.console import ConsoleProgress
 
-        def finished(job: Any) -> None:
+        def finished(job: Job) -> None:
             result = "succeeded" if job.ok else "failed"
             self.metrics.observe_job(job.change.action.value, job.duration_seconds, result)
             audit.append(
@@ -401,7 +409,7 @@ class Run:
                 job_id_prefix=self.run_id[:8],
             )
 
-    def _report(self, computed: Plan, result: Any, client: Any) -> None:
+    def _report(self, computed: Plan, result: ApplyResult, client: GenesysClient) -> None:
         counts = result.counts()
         tally = (
             f"{counts['added']} added, {counts['changed']} changed, {counts['destroyed']} destroyed"
@@ -426,7 +434,7 @@ class Run:
             raise IacError("\n".join(lines))
         self.echo(f"\nApply complete! Resources: {tally}.")
 
-    def _audit_blocked(self, computed: Plan, audit: Any) -> None:
+    def _audit_blocked(self, computed: Plan, audit: AuditLog) -> None:
         """Compliance wants the refusals too: a blocked change is recorded, never attempted."""
         from iac.audit import AuditRecord
 
@@ -448,7 +456,7 @@ class Run:
 
     # -- drift and refresh-only ---------------------------------------------------------
 
-    async def _drift(self, client: Any) -> tuple[Plan, dict[str, LiveDestination]]:
+    async def _drift(self, client: GenesysClient) -> tuple[Plan, dict[str, LiveDestination]]:
         live = await client.list_destinations()
         computed = plan(self.inputs.desired, self.state, live)
         self.metrics.set_drift(len(computed.drift) + len(computed.unmanaged))

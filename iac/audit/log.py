@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from iac.audit.chain import FIELDS, GENESIS_HASH, check_line, encode_line, record_hash
 from iac.errors import IacError
@@ -125,7 +125,7 @@ class AuditLog:
             self._damaged(f"its last line is not a valid record: {problem}")
         return record["hash"], record["seq"]
 
-    def _damaged(self, why: str) -> None:
+    def _damaged(self, why: str) -> NoReturn:
         raise IacError(
             f"The audit file {self.path} is damaged: {why}. iac will not append to it, so that "
             f"no change is recorded in a broken chain. Run `iac audit verify --file {self.path}` "

@@ -25,7 +25,7 @@ from iac.plan.model import (
     Unmanaged,
 )
 
-FORMAT_VERSION = 1
+FORMAT_VERSION: Literal[1] = 1
 
 # Spelled out (not derived from the enums) so the schema is readable; a test keeps them equal.
 ActionName = Literal["create", "update", "replace", "delete", "no-op"]

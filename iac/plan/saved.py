@@ -25,7 +25,7 @@ from iac.plan.basis import Basis
 from iac.plan.document import PlanDocument, from_document, to_document
 from iac.plan.model import Plan
 
-_KIND = "iac-saved-plan"
+_KIND: Literal["iac-saved-plan"] = "iac-saved-plan"
 
 
 class _BasisDoc(BaseModel):

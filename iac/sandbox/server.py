@@ -274,7 +274,7 @@ class SandboxServer:
         if self._httpd is None:
             raise RuntimeError("the sandbox server is not started")
         host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def stop(self) -> None:
         """Stop serving and release the port; safe to call twice."""

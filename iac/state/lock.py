@@ -44,11 +44,11 @@ class StateLock:
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    holder = _read_holder(fd)
+                    held_by = _read_holder(fd)
                     os.close(fd)
                     waited = f" after waiting {self.timeout:g}s" if self.timeout else ""
                     raise StateLockedError(
-                        f"State {self.path.with_suffix('.json')} is locked{waited} by {holder}. "
+                        f"State {self.path.with_suffix('.json')} is locked{waited} by {held_by}. "
                         "Wait for that run to finish, or pass --lock-timeout SECONDS to wait."
                     ) from None
                 time.sleep(_POLL_SECONDS)
