@@ -48,7 +48,14 @@ class _Group(click.Group):
         except click.ClickException as err:
             err.show()
             sys.exit(1)
-        except click.Abort:
+        except click.Abort as abort:
+            if isinstance(abort.__context__, KeyboardInterrupt):
+                click.echo(
+                    "Interrupted. State records every step that finished and the audit trail "
+                    "every change that was cut off; run iac plan to see what is left.",
+                    err=True,
+                )
+                sys.exit(130)
             click.echo("Aborted!", err=True)
             sys.exit(1)
 
@@ -157,8 +164,9 @@ _run_options = _options(
     click.option(
         "--log-level",
         type=click.Choice(["debug", "info", "warning", "error"]),
-        default="warning",
+        default="error",
         show_default=True,
+        help="Logs are opt-in: the terminal output already tells each change's outcome.",
     ),
 )
 

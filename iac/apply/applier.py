@@ -142,6 +142,13 @@ async def apply_plan(
             job.error = str(err)
         except Exception as err:  # a bug must not abort the other jobs or lose their state
             job.error = f"internal error: {type(err).__name__}: {err}"
+        except asyncio.CancelledError:
+            # Ctrl-C: the steps that landed are in state; the trail must show the cut too.
+            job.error = "interrupted before it finished; state records the steps that landed"
+            job.attempts, job.retries = calls.requests, calls.retries
+            _set_status(job, JobStatus.FAILED, progress)
+            on_finished(job)
+            raise
         job.attempts, job.retries = calls.requests, calls.retries
         if job.error is not None:
             _set_status(job, JobStatus.FAILED, progress)

@@ -184,3 +184,57 @@ def test_usage_errors_exit_1_not_2(work: Workdir) -> None:
     result = work.iac("plan", "--no-such-flag")
     assert result.exit_code == 1
     assert "No such option" in result.output
+
+
+def test_ctrl_c_mid_apply_exits_130_and_leaves_a_trail(tmp_path: Path) -> None:
+    import json
+    import signal
+    import time
+
+    import httpx
+
+    from iac.sandbox import SandboxOptions, SandboxServer
+
+    repo = Path(__file__).resolve().parents[2]
+    options = SandboxOptions(activation_delay=60)  # the jobs will still be verifying
+    with SandboxServer(tmp_path / "org.json", options) as server:
+        env = {
+            **{k: v for k, v in os.environ.items() if k != "CI"},
+            "GENESYSCLOUD_API_REGION": server.url,
+            "GENESYSCLOUD_OAUTHCLIENT_ID": options.client_id,
+            "GENESYSCLOUD_OAUTHCLIENT_SECRET": options.client_secret,
+        }
+        child = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "iac",
+                "apply",
+                str(repo / "examples"),
+                "--auto-approve",
+                "--skip-probes",
+            ],
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # until both enabled ones were switched on
+            log = httpx.get(f"{server.url}/__sandbox/requests").json()
+            if sum(r["method"] == "PATCH" for r in log) >= 2:
+                break
+            time.sleep(0.2)
+        time.sleep(0.5)
+        child.send_signal(signal.SIGINT)
+        _, err = child.communicate(timeout=60)
+    assert child.returncode == 130, err
+    assert "Interrupted. State records every step that finished" in err
+    assert "Traceback" not in err
+    records = [json.loads(line) for line in (tmp_path / "state" / "default.audit.jsonl").open()]
+    cut = [r for r in records if r["result"] == "failed"]
+    assert {r["key"] for r in cut} == {"audit-trail", "conversation-end-datalake"}
+    assert all("interrupted" in r["error"] for r in cut)
+    state = json.loads((tmp_path / "state" / "default.json").read_text())
+    assert len(state["resources"]) == 3  # every integration made is known: no orphan
