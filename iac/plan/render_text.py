@@ -145,9 +145,6 @@ def _render_gates(gates: tuple[GateResult, ...], color: bool = False) -> list[st
     return lines
 
 
-def summary_line(plan: Plan) -> str:
-    counts = plan.counts()
-    return f"{counts['add']} to add, {counts['change']} to change, {counts['destroy']} to destroy"
 
 
 def _address(change: Change | Drift) -> str:
