@@ -6,6 +6,7 @@ ends at "No changes".
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 
@@ -16,6 +17,7 @@ from iac.genesys.live import LiveDestination
 _NOT_KEY = re.compile(r"[^A-Za-z0-9_-]+")
 # The YAML is rendered by Jinja2 before parsing: text that looks like a template must be raw.
 _JINJA_MARKS = ("{{", "{%", "{#")
+_ENDRAW = re.compile(r"\{%-?\s*endraw\s*-?%\}")
 
 
 def export_yaml(
@@ -43,15 +45,23 @@ def export_yaml(
             else f"adopt with: iac import {key} {integration_id}"
         )
         lines.append(f"  # Genesys id {integration_id}; {hint}")
-        lines.append(f"  {key}:")
+        lines.append(f"  {_yaml_key(key)}:")
         dumped = yaml.safe_dump(body, sort_keys=False, default_flow_style=False, allow_unicode=True)
         lines += [f"    {line}" for line in dumped.splitlines()]
     if len(lines) == 3:
         lines[-1] = "destinations: {}"
     text = "\n".join(lines) + "\n"
     if any(mark in text for mark in _JINJA_MARKS):
+        # A value may itself hold an endraw tag: close the block there, print the tag as a
+        # string expression, and reopen it.
+        text = _ENDRAW.sub(lambda m: f"{{% endraw %}}{{{{ {json.dumps(m[0])} }}}}{{% raw %}}", text)
         text = "{% raw %}\n" + text + "{% endraw %}\n"
     return text, keys
+
+
+def _yaml_key(key: str) -> str:
+    # A suffix such as 123, true or null would come back from YAML as a number or a boolean.
+    return key if yaml.safe_load(key) == key else json.dumps(key)
 
 
 def _sort_key(destination: LiveDestination) -> tuple[str, str]:

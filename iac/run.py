@@ -273,18 +273,19 @@ class Run:
                 )
             self._show(computed, output)
             audit = self._audit()
-            self._sync_state(computed, audit)
-            self._audit_blocked(computed, audit)
-            if not computed.has_changes:
-                _fail_if_blocked(computed, applying=True)
-                return
-            if not auto_approve:
+            if computed.has_changes and not auto_approve:
+                # Before anything is written: a "no" leaves state and audit trail untouched.
                 confirm(
                     f"destroy every destination of workspace {self.options.workspace} in "
                     f"{self.target.display}"
                     if destroying
                     else f"perform these actions in {self.target.display}"
                 )
+            self._sync_state(computed, audit)
+            self._audit_blocked(computed, audit)
+            if not computed.has_changes:
+                _fail_if_blocked(computed, applying=True)
+                return
             self.echo("")
             result = await self._run_jobs(
                 computed,
@@ -303,17 +304,25 @@ class Run:
             )
         live = await client.list_destinations()
         affected = {c.id for c in saved.plan.changes if c.id}
-        reasons = stale_reasons(saved.basis, self.state, live, affected)
-        if saved.basis.state_lineage is None and self.state_on_disk:
-            reasons.insert(0, "a state was written since (another apply ran)")
-        elif saved.basis.state_lineage is None:
-            reasons = [r for r in reasons if "lineage" not in r]
+        reasons = stale_reasons(saved.basis, self.state, self.state_on_disk, live, affected)
         if reasons:
             raise IacError(
                 "The saved plan is stale and was not applied:\n"
                 + "\n".join(f"  - {r}" for r in reasons)
                 + "\nRun iac plan again and review the new plan."
             )
+        # The file is data anyone could edit: it must be exactly what its own configuration
+        # gives against this state and Genesys, or it is not the plan that was reviewed.
+        again = plan(saved.inputs.desired, self.state, live)
+        if _decisions(again) != _decisions(saved.plan):
+            raise IacError(
+                "The saved plan does not match what its configuration plans against this state "
+                "and Genesys: the file was edited or damaged. It was not applied; run iac plan "
+                "again."
+            )
+        violations = prevent_destroy_violations(saved.plan, self._protected())
+        if violations:
+            raise IacError("\n".join(violations))
         # Gates run again: the token or the network may have changed since the review. A
         # change blocked at review time stays blocked even if its gate passes now.
         fresh = replace(
@@ -484,6 +493,13 @@ class Run:
         state = self.state
         for d in report.drift:
             entry = state.resources[d.key]
+            if d.deleted and entry.deposed:
+                # Forgetting it would orphan the leftovers a failed replace still has to delete.
+                self.echo(
+                    f"destination.{d.key}: kept in state: it still lists integrations "
+                    f"{', '.join(entry.deposed)} to delete; the next apply handles them."
+                )
+                continue
             if d.deleted:
                 state = state.without_resource(d.key)
             else:
@@ -586,6 +602,23 @@ class Run:
             self.echo("To manage them with iac, import each one:", err=True)
             for command in commands:
                 self.echo(f"  {command}", err=True)
+
+
+def _decisions(computed: Plan) -> list[tuple[Any, ...]]:
+    """What a plan decides, leaving out the gate results added to it afterwards."""
+    return [
+        (
+            c.job_id,
+            c.action,
+            c.id,
+            c.before,
+            c.after,
+            c.depends_on,
+            c.waits_for_identity,
+            c.destroy_before_create,
+        )
+        for c in computed.changes
+    ]
 
 
 def _gates_for(computed: Plan, key: str) -> list[dict[str, Any]]:

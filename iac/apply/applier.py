@@ -253,7 +253,9 @@ class _Steps:
         self.job.touch(new_id)
         # Saved before configuring: if the next step dies with the process, the next plan
         # finds this integration instead of creating a second one.
-        await self.recorder.put(self.change.key, ResourceState(new_id, _UNCONFIGURED, deposed))
+        await self.recorder.put(
+            self.change.key, ResourceState(new_id, _UNCONFIGURED, deposed, verified=False)
+        )
         try:
             await self.client.configure(new_id, after, version=None)
             if after["enabled"]:
@@ -284,7 +286,9 @@ class _Steps:
         changed = {a.name for a in self.change.attribute_changes}
         if changed - {"enabled"}:
             await self.client.configure(integration_id, after, self.change.live_version)
-        if "enabled" in changed:
+        if "enabled" in changed or (not changed and after["enabled"]):
+            # With nothing to change, the plan asked for a verification (an unverified or
+            # failed activation): enabling again restarts an activation that ended in ERROR.
             await self.client.set_enabled(integration_id, after["enabled"])
         await self._verify(integration_id, after)
         await self.recorder.put(

@@ -55,13 +55,20 @@ def basis_of(
 
 
 def stale_reasons(
-    then: Basis, state: State, live: Mapping[str, LiveDestination], affected: set[str]
+    then: Basis,
+    state: State,
+    state_on_disk: bool,
+    live: Mapping[str, LiveDestination],
+    affected: set[str],
 ) -> list[str]:
     """Why a plan made on ``then`` no longer holds; empty when it still does."""
     reasons = []
     if state.target != then.target:
         reasons.append(f"it was made for {then.target}, but this run targets {state.target}")
-    if state.lineage != then.state_lineage:
+    if then.state_lineage is None:
+        if state_on_disk:
+            reasons.append("a state was written since (another apply ran)")
+    elif not state_on_disk or state.lineage != then.state_lineage:
         reasons.append("the state was replaced by another one (different lineage)")
     elif state.serial != then.state_serial:
         reasons.append(

@@ -17,7 +17,7 @@ from deepdiff import DeepDiff
 from iac.config.models import Destination, identity_of
 from iac.genesys.live import LiveDestination
 from iac.plan.model import Action, AttributeChange, Change, Drift, Plan, Unmanaged
-from iac.state.model import State
+from iac.state.model import ResourceState, State
 
 # Changing any of these means a different AWS partner event source: replace, not update.
 IDENTITY_ATTRIBUTES = Destination.IDENTITY_FIELDS
@@ -36,14 +36,15 @@ def plan(
         recorded = state.resources.get(key)
         current = live.get(recorded.id) if recorded else None
         deposed: list[Change] = []
-        if recorded is not None:
+        if recorded is not None and recorded.verified:
+            # An unverified entry is iac's own half-made create, not a change made outside.
             found = _drift(key, recorded.id, recorded.attributes, current)
             if found:
                 drift.append(found)
             deposed = _deposed_deletes(key, recorded.deposed, live)
             changes.extend(deposed)
         if key in desired:
-            change = _converge(key, dict(desired[key]), recorded is not None, current)
+            change = _converge(key, dict(desired[key]), recorded, current)
             if change.action is Action.REPLACE and deposed:
                 change = replace(change, depends_on=tuple(d.job_id for d in deposed))
             changes.append(change)
@@ -122,16 +123,28 @@ def _same(before: Any, after: Any) -> bool:
 
 
 def _converge(
-    key: str, wanted: dict[str, Any], in_state: bool, current: LiveDestination | None
+    key: str,
+    wanted: dict[str, Any],
+    recorded: ResourceState | None,
+    current: LiveDestination | None,
 ) -> Change:
     if current is None:
-        reason = "deleted outside iac; creates it again" if in_state else None
+        reason = "deleted outside iac; creates it again" if recorded else None
         return Change(
             key=key, action=Action.CREATE, id=None, before=None, after=wanted, reason=reason
         )
     diffs = attribute_changes(current.attributes, wanted)
+    reason = None
     if not diffs:
         action = Action.NOOP
+        if recorded is not None and not recorded.verified:
+            action, reason = Action.UPDATE, "made by a run cut off before verifying it; verifies it"
+        elif wanted.get("enabled") and current.reported_state == "ERROR":
+            action = Action.UPDATE
+            reason = (
+                f"Genesys reports activation ERROR ({current.reported_detail or 'no detail'}); "
+                "enables it again and verifies"
+            )
     elif any(d.forces_replacement for d in diffs):
         action = Action.REPLACE
     else:
@@ -144,6 +157,7 @@ def _converge(
         after=wanted,
         attribute_changes=diffs,
         live_version=current.version,
+        reason=reason,
     )
 
 

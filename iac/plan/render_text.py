@@ -145,8 +145,6 @@ def _render_gates(gates: tuple[GateResult, ...], color: bool = False) -> list[st
     return lines
 
 
-
-
 def _address(change: Change | Drift) -> str:
     return f"destination.{change.key}"
 

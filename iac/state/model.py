@@ -24,6 +24,9 @@ class ResourceState:
     # Remembered from the configuration, so that removing a protected destination from the
     # YAML is refused too, not only changing it.
     prevent_destroy: bool = False
+    # False for the placeholder a create records before configuring: a run cut off there
+    # leaves an integration nobody verified, and the next plan must verify it.
+    verified: bool = True
 
 
 @dataclass(frozen=True)

@@ -99,6 +99,8 @@ def _to_json(state: State) -> dict[str, Any]:
             del entry["deposed"]
         if not entry["prevent_destroy"]:
             del entry["prevent_destroy"]
+        if entry["verified"]:
+            del entry["verified"]
         resources[key] = entry
     return {
         "version": state.version,

@@ -229,7 +229,21 @@ def test_ctrl_c_mid_apply_exits_130_and_leaves_a_trail(tmp_path: Path) -> None:
         time.sleep(0.5)
         child.send_signal(signal.SIGINT)
         _, err = child.communicate(timeout=60)
+        # The cut-off creates were never verified: the next plan says so instead of
+        # accepting them as "No changes".
+        replanned = subprocess.run(
+            [sys.executable, "-m", "iac", "plan", str(repo / "examples"), "--skip-probes"],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
     assert child.returncode == 130, err
+    assert replanned.stdout.count("made by a run cut off before verifying it") == 2, (
+        replanned.stdout
+    )
+    assert "Plan: 0 to add, 2 to change, 0 to destroy." in replanned.stdout
     assert "Interrupted. State records every step that finished" in err
     assert "Traceback" not in err
     records = [json.loads(line) for line in (tmp_path / "state" / "default.audit.jsonl").open()]
@@ -238,3 +252,16 @@ def test_ctrl_c_mid_apply_exits_130_and_leaves_a_trail(tmp_path: Path) -> None:
     assert all("interrupted" in r["error"] for r in cut)
     state = json.loads((tmp_path / "state" / "default.json").read_text())
     assert len(state["resources"]) == 3  # every integration made is known: no orphan
+
+
+def test_answering_no_writes_neither_state_nor_audit(work: Workdir, sandbox: Sandbox) -> None:
+    work.write(config(destination("orders", "orders-prod")))
+    assert work.iac("apply", str(work.config), "--auto-approve").exit_code == 0
+    sandbox.edit(sandbox.by_suffix()["orders-prod"]["id"], name="Edited outside")
+    work.write(config(destination("orders", "orders-prod"), destination("new", "new-prod")))
+    state_before = (work.state_dir / "default.json").read_text()
+    audit_before = (work.state_dir / "default.audit.jsonl").read_text()
+    declined = work.iac("apply", str(work.config), input="no\n")
+    assert declined.exit_code == 1
+    assert (work.state_dir / "default.json").read_text() == state_before
+    assert (work.state_dir / "default.audit.jsonl").read_text() == audit_before

@@ -195,3 +195,21 @@ def test_apply_takes_matching_live_values_into_state_so_drift_settles(
     assert work.state()["resources"]["orders"]["attributes"]["name"] == "New name"
     assert work.iac("drift", str(work.config), "--detailed-exitcode").exit_code == 0
     assert work.audit()[-1]["action"] == "refresh"
+
+
+def test_refresh_only_keeps_leftovers_a_failed_replace_must_delete(
+    work: Workdir, sandbox: Sandbox
+) -> None:
+    work.write(config(destination("orders", "orders-prod")))
+    assert work.iac("apply", str(work.config), "--auto-approve").exit_code == 0
+    old_id = sandbox.by_suffix()["orders-prod"]["id"]
+    sandbox.add_fault(method="DELETE", path=f"/api/v2/integrations/{old_id}", status=400)
+    work.write(config(destination("orders", "orders-v2")))
+    assert work.iac("apply", str(work.config), "--auto-approve").exit_code == 1
+    assert work.state()["resources"]["orders"]["deposed"] == [old_id]
+    delete_directly(sandbox, sandbox.by_suffix()["orders-v2"]["id"])
+
+    refreshed = work.iac("apply", str(work.config), "--refresh-only", "--auto-approve")
+    assert refreshed.exit_code == 0, refreshed.output
+    assert "kept in state" in refreshed.output
+    assert work.state()["resources"]["orders"]["deposed"] == [old_id]

@@ -120,3 +120,21 @@ def test_gates_run_again_when_a_saved_plan_is_applied(work: Workdir, sandbox: Sa
     assert applied.exit_code == 1
     assert "lacks integrations:integration:add" in applied.output
     assert sandbox.integrations() == []
+
+
+def test_an_edited_plan_file_is_refused_even_when_fresh(work: Workdir, sandbox: Sandbox) -> None:
+    protected = destination("audit", "audit-prod") + "    prevent_destroy: true\n"
+    work.write(config(destination("orders", "orders-prod"), protected))
+    assert work.iac("apply", str(work.config), "--auto-approve").exit_code == 0
+    work.write(config(destination("orders", "orders-prod", name="Renamed"), protected))
+    plan_file = save(work)
+    saved = json.loads(Path(plan_file).read_text())
+    for change in saved["plan"]["changes"]:
+        if change["key"] == "audit":  # forge a delete of the protected destination
+            change["action"], change["after"] = "delete", None
+    Path(plan_file).write_text(json.dumps(saved))
+    applied = work.iac("apply", plan_file)
+    assert applied.exit_code == 1
+    assert "the file was edited or damaged" in applied.output
+    assert "Traceback" not in applied.output
+    assert set(sandbox.by_suffix()) == {"orders-prod", "audit-prod"}

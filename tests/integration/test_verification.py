@@ -76,3 +76,27 @@ def test_audit_verify_finds_a_one_byte_edit(work: Workdir, sandbox: Sandbox) -> 
     broken = work.iac("audit", "verify", "--state-dir", str(work.state_dir))
     assert broken.exit_code == 1
     assert "broken at line 4" in broken.output
+
+
+def test_an_activation_that_fails_later_is_planned_and_recovered(
+    work: Workdir, sandbox: Sandbox
+) -> None:
+    work.write(config(destination("orders", "orders-prod")))
+    assert work.iac("apply", str(work.config), "--auto-approve").exit_code == 0
+    integration_id = sandbox.by_suffix()["orders-prod"]["id"]
+    rule = {"event_source_suffix": "orders-*", "message": "AWS account not found"}
+    httpx.put(f"{sandbox.url}/__sandbox/activation", json={"failures": [rule]}).raise_for_status()
+    sandbox.edit(integration_id, intendedState="DISABLED")
+    sandbox.edit(integration_id, intendedState="ENABLED")  # now ends in ERROR
+
+    planned = work.iac("plan", str(work.config))
+    assert "Genesys reports activation ERROR (AWS account not found)" in planned.output
+    assert "Plan: 0 to add, 1 to change, 0 to destroy." in planned.output
+    failed = work.iac("apply", str(work.config), "--auto-approve")
+    assert failed.exit_code == 1
+    assert "AWS account not found" in failed.output
+
+    httpx.put(f"{sandbox.url}/__sandbox/activation", json={"failures": []}).raise_for_status()
+    fixed = work.iac("apply", str(work.config), "--auto-approve")
+    assert fixed.exit_code == 0, fixed.output
+    assert "No changes." in work.iac("plan", str(work.config)).output

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from iac_testing.plan_data import ACTIVITY, AUDITS, OPERATIONS, attrs, live, state
 
-from iac.genesys.live import attributes_from_genesys
+from iac.genesys.live import LiveDestination, attributes_from_genesys
 from iac.plan.model import Action, AttributeChange, Change, Drift, Plan
 from iac.plan.planner import plan
 from iac.state.model import ResourceState
@@ -325,3 +325,42 @@ def test_planner_is_pure() -> None:
 
     assert first == second
     assert (desired, st, current) == snapshot
+
+
+def test_an_unverified_create_is_verified_not_accepted() -> None:
+    """A run cut off after configuring: live matches, but nobody saw it become ACTIVE."""
+    unconfigured = attributes_from_genesys(
+        name=None, notes=None, intended_state=None, properties={}
+    )
+    a = attrs()
+    p = plan(
+        {"orders": a},
+        state(orders=ResourceState("i-1", unconfigured, verified=False)),
+        {"i-1": live("i-1", a)},
+    )
+    change = only(p, "orders")
+    assert change.action is Action.UPDATE
+    assert change.attribute_changes == ()
+    assert change.reason == "made by a run cut off before verifying it; verifies it"
+    assert p.drift == ()  # iac's own half-made create is not a change made outside
+
+
+def test_an_enabled_destination_in_error_is_enabled_again() -> None:
+    a = attrs()
+    failing = LiveDestination(
+        id="i-1",
+        attributes=dict(a),
+        version=2,
+        reported_state="ERROR",
+        reported_detail="AWS account not found",
+    )
+    p = plan({"orders": a}, state(orders=ResourceState("i-1", a)), {"i-1": failing})
+    change = only(p, "orders")
+    assert change.action is Action.UPDATE
+    assert "activation ERROR (AWS account not found)" in (change.reason or "")
+    disabled = plan(
+        {"orders": attrs(enabled=False)},
+        state(orders=ResourceState("i-1", attrs(enabled=False))),
+        {"i-1": LiveDestination("i-1", attrs(enabled=False), 2, reported_state="ERROR")},
+    )
+    assert only(disabled, "orders").action is Action.NOOP
