@@ -349,7 +349,6 @@ class Run:
         state write, or an outside edit that happens to match the YAML) takes what Genesys
         holds; otherwise drift would be reported forever. prevent_destroy flags are recorded.
         """
-        from iac.audit import AuditRecord
 
         synced = self.state.with_protection(self.inputs.protected, set(self.inputs.desired))
         for change in computed.changes:
@@ -358,18 +357,7 @@ class Run:
                 continue
             if entry.attributes != change.after:
                 synced = synced.with_resource(change.key, replace(entry, attributes=change.after))
-                audit.append(
-                    AuditRecord(
-                        action="refresh",
-                        key=change.key,
-                        genesys_id=entry.id,
-                        before=entry.attributes,
-                        after=change.after,
-                        result="succeeded",
-                        error=None,
-                        duration_seconds=0.0,
-                    )
-                )
+                _audit_refresh(audit, change.key, entry.id, entry.attributes, change.after)
         if synced != self.state and self.state_on_disk:
             self.state = self.store.write(synced)
 
@@ -479,7 +467,6 @@ class Run:
 
     async def refresh_only(self, *, auto_approve: bool, confirm: Callable[[str], None]) -> None:
         """Accept what Genesys holds now into state, changing nothing in Genesys."""
-        from iac.audit import AuditRecord
 
         async with self.client() as client:
             report, live = await self._drift(client)
@@ -506,18 +493,8 @@ class Run:
                 state = state.with_resource(
                     d.key, replace(entry, attributes=dict(live[d.id].attributes))
                 )
-            audit.append(
-                AuditRecord(
-                    action="refresh",
-                    key=d.key,
-                    genesys_id=d.id,
-                    before=entry.attributes,
-                    after=None if d.deleted else live[d.id].attributes,
-                    result="succeeded",
-                    error=None,
-                    duration_seconds=0.0,
-                )
-            )
+            after = None if d.deleted else live[d.id].attributes
+            _audit_refresh(audit, d.key, d.id, entry.attributes, after)
         self.state = self.store.write(state)
         self.echo(f"\nRefresh complete! {len(report.drift)} destination(s) updated in state.")
 
@@ -602,6 +579,30 @@ class Run:
             self.echo("To manage them with iac, import each one:", err=True)
             for command in commands:
                 self.echo(f"  {command}", err=True)
+
+
+def _audit_refresh(
+    audit: AuditLog,
+    key: str,
+    genesys_id: str,
+    before: dict[str, Any],
+    after: dict[str, Any] | None,
+) -> None:
+    """State took what Genesys holds; Genesys itself was not changed."""
+    from iac.audit import AuditRecord
+
+    audit.append(
+        AuditRecord(
+            action="refresh",
+            key=key,
+            genesys_id=genesys_id,
+            before=before,
+            after=after,
+            result="succeeded",
+            error=None,
+            duration_seconds=0.0,
+        )
+    )
 
 
 def _decisions(computed: Plan) -> list[tuple[Any, ...]]:

@@ -186,29 +186,19 @@ class GenesysClient:
         )
 
     async def _get_integration(self, integration_id: str) -> Any | None:
-        try:
-            return await self._call(
-                f"GET /api/v2/integrations/{integration_id}",
-                self._api.get_integration,
-                integration_id,
-                expand=_EXPAND,
-            )
-        except GenesysApiError as err:
-            if err.status == 404:
-                return None
-            raise
+        return await self._call_unless_gone(
+            f"GET /api/v2/integrations/{integration_id}",
+            self._api.get_integration,
+            integration_id,
+            expand=_EXPAND,
+        )
 
     async def _get_config(self, integration_id: str) -> Any | None:
-        try:
-            return await self._call(
-                f"GET /api/v2/integrations/{integration_id}/config/current",
-                self._api.get_integration_config_current,
-                integration_id,
-            )
-        except GenesysApiError as err:
-            if err.status == 404:
-                return None
-            raise
+        return await self._call_unless_gone(
+            f"GET /api/v2/integrations/{integration_id}/config/current",
+            self._api.get_integration_config_current,
+            integration_id,
+        )
 
     async def read_access(self) -> Access:
         """The token's scopes and the OAuth client's permissions, for the preflight gate."""
@@ -369,12 +359,8 @@ class GenesysClient:
     async def delete_integration(self, integration_id: str) -> bool:
         """DELETE, then confirm Genesys answers 404. False when it was already gone."""
         call = f"DELETE /api/v2/integrations/{integration_id}"
-        try:
-            await self._call(call, self._api.delete_integration, integration_id)
-        except GenesysApiError as err:
-            if err.status == 404:
-                return False
-            raise
+        if await self._call_unless_gone(call, self._api.delete_integration, integration_id) is None:
+            return False
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.policy.delete_confirm_seconds
         delay = 0.1
@@ -424,6 +410,17 @@ class GenesysClient:
             raise from_transport_error(call, self.target.api_url, exc) from None
         log.debug("call succeeded", extra={"call": call})
         return result
+
+    async def _call_unless_gone(
+        self, call: str, fn: Callable[..., T], *args: Any, **kwargs: Any
+    ) -> T | None:
+        """``_call``, with Genesys' 404 (the integration is gone) as None."""
+        try:
+            return await self._call(call, fn, *args, **kwargs)
+        except GenesysApiError as err:
+            if err.status == 404:
+                return None
+            raise
 
     async def _send(
         self, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any], reauth: bool

@@ -8,21 +8,12 @@ saved plan that lost a field fails validation instead of silently reading as a d
 
 from __future__ import annotations
 
-import copy
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from iac.plan.model import (
-    Action,
-    AttributeChange,
-    Change,
-    Drift,
-    GateKind,
-    GateOutcome,
-    GateResult,
     Plan,
-    Unmanaged,
 )
 
 FORMAT_VERSION: Literal[1] = 1
@@ -170,6 +161,11 @@ class PlanDocument(_Doc):
     )
 
 
+# The documents mirror the dataclasses field for field (a test keeps them in step), so
+# pydantic converts both ways: enums to their values, tuples to lists, and back.
+_PLAN = TypeAdapter(Plan)
+
+
 def to_document(plan: Plan) -> PlanDocument:
     counts = plan.counts()
     return PlanDocument(
@@ -183,115 +179,10 @@ def to_document(plan: Plan) -> PlanDocument:
             unmanaged=len(plan.unmanaged),
             has_changes=plan.has_changes,
         ),
-        changes=[_change_doc(c) for c in plan.changes],
-        drift=[
-            DriftDoc(
-                key=d.key,
-                id=d.id,
-                deleted=d.deleted,
-                attribute_changes=[_attribute_doc(a) for a in d.attribute_changes],
-            )
-            for d in plan.drift
-        ],
-        gates=[
-            GateDoc(
-                kind=g.kind.value,
-                key=g.key,
-                check=g.check,
-                outcome=g.outcome.value,
-                message=g.message,
-                details=_copy(g.details),
-            )
-            for g in plan.gates
-        ],
-        unmanaged=[UnmanagedDoc(id=u.id, attributes=_copy(u.attributes)) for u in plan.unmanaged],
+        # mode="json" builds fresh values: plan and document share no mutable dict.
+        **_PLAN.dump_python(plan, mode="json"),
     )
 
 
 def from_document(doc: PlanDocument) -> Plan:
-    return Plan(
-        changes=tuple(_change(c) for c in doc.changes),
-        drift=tuple(
-            Drift(
-                key=d.key,
-                id=d.id,
-                deleted=d.deleted,
-                attribute_changes=tuple(_attribute(a) for a in d.attribute_changes),
-            )
-            for d in doc.drift
-        ),
-        gates=tuple(
-            GateResult(
-                kind=GateKind(g.kind),
-                key=g.key,
-                check=g.check,
-                outcome=GateOutcome(g.outcome),
-                message=g.message,
-                details=_copy(g.details),
-            )
-            for g in doc.gates
-        ),
-        unmanaged=tuple(Unmanaged(id=u.id, attributes=_copy(u.attributes)) for u in doc.unmanaged),
-    )
-
-
-def _change_doc(c: Change) -> ChangeDoc:
-    return ChangeDoc(
-        key=c.key,
-        action=c.action.value,
-        id=c.id,
-        before=_copy(c.before),
-        after=_copy(c.after),
-        attribute_changes=[_attribute_doc(a) for a in c.attribute_changes],
-        live_version=c.live_version,
-        depends_on=list(c.depends_on),
-        waits_for_identity=c.waits_for_identity,
-        destroy_before_create=c.destroy_before_create,
-        reason=c.reason,
-        deposed=c.deposed,
-        blocked_by=list(c.blocked_by),
-        warnings=list(c.warnings),
-    )
-
-
-def _change(c: ChangeDoc) -> Change:
-    return Change(
-        key=c.key,
-        action=Action(c.action),
-        id=c.id,
-        before=_copy(c.before),
-        after=_copy(c.after),
-        attribute_changes=tuple(_attribute(a) for a in c.attribute_changes),
-        live_version=c.live_version,
-        depends_on=tuple(c.depends_on),
-        waits_for_identity=c.waits_for_identity,
-        destroy_before_create=c.destroy_before_create,
-        reason=c.reason,
-        deposed=c.deposed,
-        blocked_by=tuple(c.blocked_by),
-        warnings=tuple(c.warnings),
-    )
-
-
-def _attribute_doc(a: AttributeChange) -> AttributeChangeDoc:
-    return AttributeChangeDoc(
-        name=a.name,
-        before=copy.deepcopy(a.before),
-        after=copy.deepcopy(a.after),
-        forces_replacement=a.forces_replacement,
-    )
-
-
-def _attribute(a: AttributeChangeDoc) -> AttributeChange:
-    return AttributeChange(
-        name=a.name,
-        before=copy.deepcopy(a.before),
-        after=copy.deepcopy(a.after),
-        forces_replacement=a.forces_replacement,
-    )
-
-
-def _copy(value: Any) -> Any:
-    # Attribute dicts are mutable inside frozen dataclasses; the plan and its document must
-    # not share them, or editing one would silently change the other.
-    return copy.deepcopy(value)
+    return _PLAN.validate_python(doc.model_dump(exclude={"format_version", "summary"}))
