@@ -1,8 +1,16 @@
-"""What the current token may do in Genesys, as plain data (read by the preflight gate)."""
+"""What the current token may do in Genesys, as plain data (read by the preflight gate).
+
+``read_access`` fills it in; it takes the client's call path and SDK API objects as
+parameters, so this module stays free of the SDK (the gates import ``Access``).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
+
+from iac.genesys.errors import GenesysApiError
 
 
 @dataclass(frozen=True)
@@ -13,3 +21,34 @@ class Access:
     permissions: tuple[str, ...] | None
     # Why permissions are unknown (the answer of the call that reads them).
     unknown_because: str | None = None
+
+
+async def read_access(
+    call: Callable[..., Awaitable[Any]], tokens_api: Any, authorization_api: Any
+) -> Access:
+    """The token's scopes and the OAuth client's permissions.
+
+    ``call`` is ``CallRunner.call``; the APIs are the SDK's ``TokensApi`` and
+    ``AuthorizationApi``.
+    """
+    info = await call("GET /api/v2/tokens/me", tokens_api.get_tokens_me)
+    scopes = tuple(info.authorized_scope or ())
+    try:
+        subject = await call(
+            "GET /api/v2/authorization/subjects/me",
+            authorization_api.get_authorization_subjects_me,
+            # Without it Genesys omits the roles' permission policies.
+            include_full_roles=True,
+        )
+    except GenesysApiError as err:
+        if err.status in (403, 404):
+            return Access(scopes=scopes, permissions=None, unknown_because=str(err))
+        raise
+    permissions = tuple(
+        f"{policy.domain}:{policy.entity_name}:{action}"
+        for grant in subject.grants or ()
+        if grant.role is not None
+        for policy in grant.role.policies or ()
+        for action in policy.actions or ()
+    )
+    return Access(scopes=scopes, permissions=permissions)

@@ -1,4 +1,8 @@
-"""Genesys failures as one-line messages that name the call and Genesys' own words."""
+"""Genesys failures as one-line messages that name the call and Genesys' own words.
+
+The parts of the message are also kept as fields (``status``, ``code``, ``message``,
+``context_id``), so callers decide on those instead of re-parsing the text.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +23,20 @@ _HINTS = {
 
 
 class GenesysApiError(IacError):
+    """A failed Genesys call; ``str(err)`` is ``"{call} failed: {detail}"``.
+
+    - ``call``: what was attempted, e.g. ``"PUT /api/v2/integrations/{id}/config/current"``.
+    - ``detail``: the text after ``" failed: "``, as the user sees it.
+    - ``status``: the HTTP status; None when no answer arrived.
+    - ``code``: Genesys' error code (``"not.found"``, ``"invalid.value"``...), or the login
+      service's ``error`` (``"invalid_client"``); None when the answer carried none.
+    - ``message``: Genesys' own message text, on one line (the login service's
+      ``error_description``; the HTTP reason when the body says nothing); None if none.
+    - ``context_id``: Genesys' ``contextId`` of the failed request, for its support.
+    - ``maybe_committed``: True when Genesys may have carried out the call although no
+      answer arrived (lost connection, 5xx): a create must look before it sends again.
+    """
+
     def __init__(
         self,
         call: str,
@@ -26,15 +44,30 @@ class GenesysApiError(IacError):
         *,
         status: int | None = None,
         code: str | None = None,
+        message: str | None = None,
+        context_id: str | None = None,
         maybe_committed: bool = False,
     ) -> None:
         super().__init__(f"{call} failed: {detail}")
         self.call = call
+        self.detail = detail
         self.status = status
         self.code = code
-        # True when Genesys may have carried out the call although no answer arrived
-        # (lost connection, 5xx): a create must look before it sends again.
+        self.message = message
+        self.context_id = context_id
         self.maybe_committed = maybe_committed
+
+    def with_detail(self, detail: str) -> GenesysApiError:
+        """The same failure told differently (e.g. with a hint the caller knows)."""
+        return GenesysApiError(
+            self.call,
+            detail,
+            status=self.status,
+            code=self.code,
+            message=self.message,
+            context_id=self.context_id,
+            maybe_committed=self.maybe_committed,
+        )
 
 
 def from_api_exception(call: str, exc: Any) -> GenesysApiError:
@@ -42,26 +75,30 @@ def from_api_exception(call: str, exc: Any) -> GenesysApiError:
     status = getattr(exc, "status", None)
     body = _parse_body(getattr(exc, "body", None))
     code = body.get("code") or body.get("error")
-    message = (
+    raw_message = (
         body.get("message")
         or body.get("error_description")
         or body.get("description")
         or getattr(exc, "reason", None)
-        or "no message"
     )
+    message = _one_line(str(raw_message)) if raw_message else None
+    context_id = str(body["contextId"]) if body.get("contextId") else None
     parts = [f"HTTP {status}"]
     if code:
         parts.append(str(code))
-    detail = " ".join(parts) + f": {_one_line(str(message))}"
+    # Whitespace-only text still shows as empty (the field says None): the text is unchanged.
+    detail = " ".join(parts) + f": {'no message' if message is None else message}"
     if status in _HINTS:
         detail += f" ({_HINTS[status]})"
-    if body.get("contextId"):
-        detail += f" [contextId {body['contextId']}]"
+    if context_id:
+        detail += f" [contextId {context_id}]"
     return GenesysApiError(
         call,
         detail,
         status=status,
         code=str(code) if code else None,
+        message=message or None,
+        context_id=context_id,
         maybe_committed=status is not None and status >= 500,
     )
 

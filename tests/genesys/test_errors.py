@@ -1,4 +1,4 @@
-"""Genesys failures as the one-line messages the user sees."""
+"""Genesys failures as the one-line messages the user sees, and the fields behind them."""
 
 from __future__ import annotations
 
@@ -108,3 +108,94 @@ def test_transport_error_may_have_committed() -> None:
         "POST /api/v2/integrations failed: no answer from https://api.mypurecloud.com: "
         "ConnectionResetError: Connection reset by peer"
     )
+
+
+# -- Genesys' detail as fields -------------------------------------------------------------
+
+
+def test_fields_hold_status_code_message_and_context() -> None:
+    body = genesys_body(409, "conflict", "Version 1 does not match\nthe current version 2")
+    err = from_api_exception(
+        "PUT /api/v2/integrations/i-1/config/current", ApiFailure(409, "Conflict", body)
+    )
+
+    assert err.call == "PUT /api/v2/integrations/i-1/config/current"
+    assert (err.status, err.code, err.context_id) == (409, "conflict", "ctx-42")
+    assert err.message == "Version 1 does not match the current version 2"
+    assert err.maybe_committed is False
+    # The text is built from the same parts and is exactly what it always was.
+    assert str(err) == (
+        "PUT /api/v2/integrations/i-1/config/current failed: HTTP 409 conflict: "
+        "Version 1 does not match the current version 2 (the integration was changed by "
+        "someone else since it was read; run plan again) [contextId ctx-42]"
+    )
+    assert str(err) == f"{err.call} failed: {err.detail}"
+
+
+def test_login_error_shape_gives_code_and_description() -> None:
+    body = json.dumps(
+        {
+            "error": "invalid_client",
+            "description": "Invalid client credentials.",
+            "error_description": "Invalid client credentials.",
+        }
+    )
+    err = from_api_exception("Genesys login", ApiFailure(401, "Unauthorized", body))
+
+    assert (err.status, err.code, err.message, err.context_id) == (
+        401,
+        "invalid_client",
+        "Invalid client credentials.",
+        None,
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("", "Not Found"),  # nothing in the body: the HTTP reason
+        ("<html>\n<body>gone</body>\n</html>", "<html> <body>gone</body> </html>"),
+        (json.dumps({"code": "not.found"}), "Not Found"),
+    ],
+)
+def test_message_without_an_error_body(body: str, message: str) -> None:
+    err = from_api_exception("GET /api/v2/integrations/i-1", ApiFailure(404, "Not Found", body))
+
+    assert err.message == message
+    assert err.context_id is None
+    assert err.code == ("not.found" if body.startswith("{") else None)
+
+
+def test_no_message_at_all_is_none() -> None:
+    err = from_api_exception("GET /api/v2/integrations", ApiFailure(500, "", None))
+
+    assert err.message is None
+    assert str(err) == "GET /api/v2/integrations failed: HTTP 500: no message"
+
+
+def test_with_detail_keeps_every_field() -> None:
+    err = from_api_exception(
+        "POST /api/v2/integrations",
+        ApiFailure(503, "Service Unavailable", genesys_body(503, "service.unavailable", "busy")),
+    )
+
+    told = err.with_detail(f"{err.detail}; try later")
+
+    assert str(told) == f"{err}; try later"
+    assert (told.call, told.status, told.code, told.message, told.context_id) == (
+        err.call,
+        503,
+        "service.unavailable",
+        "busy",
+        "ctx-42",
+    )
+    assert told.maybe_committed is True
+
+
+def test_transport_error_has_no_genesys_fields() -> None:
+    err = from_transport_error(
+        "GET /api/v2/integrations", "https://api.mypurecloud.com", TimeoutError("timed out")
+    )
+
+    assert (err.status, err.code, err.message, err.context_id) == (None, None, None, None)
+    assert err.detail == "no answer from https://api.mypurecloud.com: TimeoutError: timed out"
