@@ -26,7 +26,8 @@ from pathlib import Path
 from iac.sandbox import SandboxOptions, SandboxServer
 from iac.sandbox.activation import ActivationPolicy
 from iac.sandbox.org import OrgStore
-from iac.state import LocalStateStore, ResourceState, State
+from iac.state import ResourceState, State
+from iac.workspace import Workspace, backends
 
 TOPICS = ["v2.detail.events.conversation.{id}.customer.end", "v2.users.{id}.activity"]
 
@@ -79,7 +80,7 @@ def seed(work: Path, n: int, url_holder: list[str]) -> None:
     (work / "config" / "destinations.yaml").write_text("\n".join(lines) + "\n")
     (work / "org.json").write_text(json.dumps(store.snapshot()))
     state = State(lineage="bench", serial=0, target=url_holder[0], resources=resources)
-    LocalStateStore(work / "state").write(state)
+    backends(Workspace(work / "state")).state.write(state)
 
 
 def timed(command: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float, str]:

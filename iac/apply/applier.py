@@ -27,7 +27,7 @@ from iac.apply.recorder import StateRecorder
 from iac.errors import IacError
 from iac.genesys.live import LiveDestination, attributes_from_genesys
 from iac.genesys.observer import JobCalls, current_job_calls
-from iac.plan.model import Action, Change, Plan
+from iac.plan.model import Action, Change, Plan, Tally
 from iac.plan.planner import attribute_changes
 from iac.state.model import ResourceState, State
 from iac.telemetry import get_logger, job_id_var
@@ -71,13 +71,10 @@ class ApplyResult:
     def failed(self) -> tuple[Job, ...]:
         return tuple(j for j in self.jobs if not j.ok)
 
-    def counts(self) -> dict[str, int]:
-        done = [j.change.action for j in self.jobs if j.ok]
-        return {
-            "added": sum(a in (Action.CREATE, Action.REPLACE) for a in done),
-            "changed": sum(a is Action.UPDATE for a in done),
-            "destroyed": sum(a in (Action.DELETE, Action.REPLACE) for a in done),
-        }
+    @property
+    def tally(self) -> Tally:
+        """What was done: the plan's tally, counting only the jobs that succeeded."""
+        return Tally.of(j.change.action for j in self.jobs if j.ok)
 
 
 class VerificationError(IacError):
@@ -208,7 +205,14 @@ class _Steps:
             async with self.scheduler.slots:
                 self._status(JobStatus.RUNNING)
                 await self._delete_old()
-            await self._wait_for_identity()
+            try:
+                await self._wait_for_identity()
+            except _Skipped as err:
+                # Not a skip: the old integration is already gone, and the user must know.
+                raise IacError(
+                    f"deleted the old integration {self._old_id()}, then skipped creating the "
+                    f"new one: {str(err).removeprefix('skipped: ')}. The next apply creates it."
+                ) from None
             async with self.scheduler.slots:
                 await self._create(restore=None)
             return

@@ -4,7 +4,7 @@ to ``<state-dir>/<workspace>.audit.jsonl``.
 - ``log``: ``AuditLog.append`` writes records (``AuditRecord``), secret-named fields redacted.
 - ``chain``: canonical encoding, hashes and ``verify`` (names the first bad line).
 - ``query``: filtered reads for ``iac audit show``.
-- ``commands``: the ``iac audit`` click group (import it from ``iac.audit.commands``).
+- the ``iac audit`` commands live with the other commands, in ``iac.cli.audit``.
 """
 
 from iac.audit.actor import detect_actor

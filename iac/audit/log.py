@@ -30,7 +30,7 @@ class AuditRecord:
     genesys_id: str | None
     before: dict[str, Any] | None
     after: dict[str, Any] | None
-    result: str  # "succeeded" | "failed" | "blocked" (refused by a gate, never attempted)
+    result: str  # an iac.vocabulary.ChangeResult value
     error: str | None
     duration_seconds: float
     job_id: str | None = None

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from iac.gates.probes import probe_endpoints
 from iac.plan.model import Action, GateKind, GateOutcome, GateResult, Plan
-from iac.probes import probe_endpoints
 
 _PROBED = (Action.CREATE, Action.UPDATE, Action.REPLACE)
 

@@ -10,8 +10,9 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from iac.config.policy import Policy
 from iac.gates.connectivity import connectivity_results
-from iac.gates.policy import Policy, policy_results
+from iac.gates.policy import policy_results
 from iac.gates.preflight import preflight_results
 from iac.gates.rules import rule_results
 from iac.genesys.access import Access

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from iac.errors import IacError
@@ -38,40 +39,44 @@ class GenesysTarget:
         return "the built-in sandbox" if self.sandbox else self.api_url
 
 
-@dataclass(frozen=True)
-class OrgChoice:
-    """What a configuration's ``org:`` block says; all optional, names of variables only."""
-
-    region: str | None = None
-    api_url: str | None = None
-    client_id_env: str | None = None
-    client_secret_env: str | None = None
+class OrgChoice(Protocol):
+    """What a configuration's ``org:`` block says (``iac.config.models.OrgSettings``); all
+    optional, names of variables only. A protocol: genesys/ sits below config/."""
 
     @property
-    def names_credentials(self) -> bool:
-        return bool(self.client_id_env or self.client_secret_env)
+    def region(self) -> str | None: ...
+    @property
+    def api_url(self) -> str | None: ...
+    @property
+    def client_id_env(self) -> str | None: ...
+    @property
+    def client_secret_env(self) -> str | None: ...
 
 
 def target_from_env(env: Mapping[str, str], org: OrgChoice | None = None) -> GenesysTarget | None:
-    """The org named by the configuration and environment; None when no credentials are set
-    at all and the configuration names none (then the caller may use the sandbox)."""
-    org = org or OrgChoice()
-    id_var = org.client_id_env or ENV_CLIENT_ID
-    secret_var = org.client_secret_env or ENV_CLIENT_SECRET
+    """The org named by the configuration's org block and the environment; None when no
+    credentials are set at all and the configuration names none (then the caller may use the
+    sandbox)."""
+    org_region, org_url, id_env, secret_env = (
+        (org.region, org.api_url, org.client_id_env, org.client_secret_env) if org else (None,) * 4
+    )
+    names_credentials = bool(id_env or secret_env)
+    id_var = id_env or ENV_CLIENT_ID
+    secret_var = secret_env or ENV_CLIENT_SECRET
     client_id = env.get(id_var, "").strip()
     secret = env.get(secret_var, "").strip()
-    if not client_id and not secret and not org.names_credentials:
+    if not client_id and not secret and not names_credentials:
         return None
     if not client_id or not secret:
         missing = id_var if not client_id else secret_var
-        named = " (named by the configuration's org block)" if org.names_credentials else ""
+        named = " (named by the configuration's org block)" if names_credentials else ""
         raise SettingsError(f"{missing}{named} is not set: set both {id_var} and {secret_var}.")
-    api_url = (org.api_url or env.get(ENV_API_URL, "")).strip()
-    region = (org.region or env.get(ENV_REGION, "")).strip()
-    if org.api_url:
-        url = check_api_url(org.api_url, "org.api_url")
-    elif org.region:
-        url = region_api_url(org.region)
+    api_url = (org_url or env.get(ENV_API_URL, "")).strip()
+    region = (org_region or env.get(ENV_REGION, "")).strip()
+    if org_url:
+        url = check_api_url(org_url, "org.api_url")
+    elif org_region:
+        url = region_api_url(org_region)
     elif api_url:
         url = check_api_url(api_url, ENV_API_URL)
     elif region:

@@ -167,13 +167,13 @@ _PLAN = TypeAdapter(Plan)
 
 
 def to_document(plan: Plan) -> PlanDocument:
-    counts = plan.counts()
+    tally = plan.tally
     return PlanDocument(
         format_version=FORMAT_VERSION,
         summary=SummaryDoc(
-            add=counts["add"],
-            change=counts["change"],
-            destroy=counts["destroy"],
+            add=tally.add,
+            change=tally.change,
+            destroy=tally.destroy,
             blocked=len(plan.blocked),
             drifted=len(plan.drift),
             unmanaged=len(plan.unmanaged),

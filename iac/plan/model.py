@@ -5,17 +5,24 @@ Renderers, the applier and (later) saved plan files all read this; nothing here 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import Any
 
+from iac.vocabulary import Action, GateKind, GateOutcome
 
-class Action(str, Enum):
-    CREATE = "create"
-    UPDATE = "update"
-    REPLACE = "replace"
-    DELETE = "delete"
-    NOOP = "no-op"
+__all__ = [
+    "Action",
+    "AttributeChange",
+    "Change",
+    "Drift",
+    "GateKind",
+    "GateOutcome",
+    "GateResult",
+    "Plan",
+    "Tally",
+    "Unmanaged",
+]
 
 
 @dataclass(frozen=True)
@@ -61,20 +68,6 @@ class Change:
         return f"{self.key}#deposed:{self.id}" if self.deposed else self.key
 
 
-class GateKind(str, Enum):
-    RULES = "rules"
-    POLICY = "policy"
-    CONNECTIVITY = "connectivity"
-    PREFLIGHT = "preflight"
-
-
-class GateOutcome(str, Enum):
-    PASSED = "passed"
-    FAILED = "failed"
-    WARNING = "warning"
-    SKIPPED = "skipped"
-
-
 @dataclass(frozen=True)
 class GateResult:
     """One check a change must pass before it is applied."""
@@ -111,6 +104,24 @@ class Unmanaged:
 
 
 @dataclass(frozen=True)
+class Tally:
+    """Terraform's tally of integrations: a replace adds one and destroys one."""
+
+    add: int = 0
+    change: int = 0
+    destroy: int = 0
+
+    @classmethod
+    def of(cls, actions: Iterable[Action]) -> Tally:
+        done = list(actions)
+        return cls(
+            add=sum(a in (Action.CREATE, Action.REPLACE) for a in done),
+            change=sum(a is Action.UPDATE for a in done),
+            destroy=sum(a in (Action.DELETE, Action.REPLACE) for a in done),
+        )
+
+
+@dataclass(frozen=True)
 class Plan:
     changes: tuple[Change, ...]
     drift: tuple[Drift, ...] = field(default=())
@@ -130,17 +141,6 @@ class Plan:
     def has_changes(self) -> bool:
         return bool(self.actionable)
 
-    def counts(self) -> dict[str, int]:
-        """Terraform's tally: a replace adds one and destroys one."""
-        add = change = destroy = 0
-        for c in self.actionable:
-            if c.action is Action.CREATE:
-                add += 1
-            elif c.action is Action.UPDATE:
-                change += 1
-            elif c.action is Action.DELETE:
-                destroy += 1
-            elif c.action is Action.REPLACE:
-                add += 1
-                destroy += 1
-        return {"add": add, "change": change, "destroy": destroy}
+    @property
+    def tally(self) -> Tally:
+        return Tally.of(c.action for c in self.actionable)

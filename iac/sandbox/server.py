@@ -255,6 +255,12 @@ class SandboxServer:
             self._httpd = _HTTPServer(self._address, self._sandbox)
         return self._httpd
 
+    def bind(self) -> str:
+        """Take the port without serving yet (``serve_forever`` serves it); returns the URL."""
+        with self._lock:
+            self._bind()
+        return self.url
+
     def start(self) -> str:
         """Serve in a daemon thread; returns the base URL."""
         with self._lock:

@@ -1,4 +1,5 @@
-"""Local state backend: ``<dir>/<workspace>.json``, written atomically with a backup.
+"""Local state backend: one JSON file (``iac.workspace`` names it), written atomically with a
+backup.
 
 Backends stay behind the small ``StateBackend`` interface so a remote one (e.g.
 PostgreSQL) can replace the local files without touching the planner or applier.
@@ -18,7 +19,6 @@ from iac.atomic import write_atomic
 from iac.errors import IacError
 from iac.state.lock import StateLock
 from iac.state.model import FORMAT_VERSION, State
-from iac.workspace import check_workspace
 
 _STATE_ADAPTER = TypeAdapter(State)
 
@@ -36,15 +36,13 @@ class StateBackend(Protocol):
 
 
 class LocalStateStore:
-    def __init__(self, directory: Path, workspace: str = "default") -> None:
-        check_workspace(workspace)
-        self.directory = directory
-        self.workspace = workspace
-        self.path = directory / f"{workspace}.json"
-        self.backup_path = directory / f"{workspace}.json.backup"
+    def __init__(self, path: Path, backup_path: Path, lock_path: Path) -> None:
+        self.path = path
+        self.backup_path = backup_path
+        self.lock_path = lock_path
 
     def lock(self, operation: str, timeout: float = 0.0) -> StateLock:
-        return StateLock(self.directory / f"{self.workspace}.lock", operation, timeout)
+        return StateLock(self.lock_path, operation, timeout)
 
     def read(self) -> State | None:
         try:

@@ -29,11 +29,12 @@ from prometheus_client.openmetrics.exposition import generate_latest as generate
 
 from iac.atomic import write_atomic
 from iac.errors import IacError
+from iac.vocabulary import CHANGING_ACTIONS, ChangeResult, GateKind, GateOutcome
 
-ACTIONS = frozenset({"create", "update", "replace", "delete"})
-RESULTS = frozenset({"succeeded", "failed", "skipped"})
-GATE_KINDS = frozenset({"rules", "policy", "connectivity", "preflight"})
-GATE_OUTCOMES = frozenset({"passed", "failed", "warning", "skipped"})
+ACTIONS = frozenset(a.value for a in CHANGING_ACTIONS)
+RESULTS = frozenset(r.value for r in ChangeResult)
+GATE_KINDS = frozenset(k.value for k in GateKind)
+GATE_OUTCOMES = frozenset(o.value for o in GateOutcome)
 
 # One destination job takes from ~0.1 s (a PATCH) to minutes (replace behind a throttled
 # API with retries); 600 s is past any sane job timeout.
@@ -155,14 +156,14 @@ class RunMetrics:
     # -- recording ---------------------------------------------------------------------------
 
     def observe_job(self, action: str, seconds: float, result: str) -> None:
-        """Record one finished job: its duration (unless skipped) and its result."""
+        """Record one finished job: its duration (unless blocked) and its result."""
         _check(action, ACTIONS, "action")
         _check(result, RESULTS, "result")
         if seconds < 0:
             raise ValueError(f"job duration must be >= 0, got {seconds}")
         with self._lock:
-            # A skipped job never ran; its ~0 s would drag the duration histogram down.
-            if result != "skipped":
+            # A blocked change never ran; its ~0 s would drag the duration histogram down.
+            if result != ChangeResult.BLOCKED.value:
                 self._jobs.labels(**self._base, action=action).observe(seconds)
             self._changes.labels(**self._base, action=action, result=result).inc()
 

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from audit_support import forge, raw_lines, records, save_lines, write_trail
+from iac_testing.audit_trails import forge, raw_lines, records, save_lines, write_trail
 
 from iac.audit import GENESIS_HASH, VerifyReport, verify
 from iac.audit.chain import FIELDS, encode_line, record_hash

@@ -11,7 +11,14 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from audit_support import chained_file, raw_lines, record, records, save_lines, write_trail
+from iac_testing.audit_trails import (
+    chained_file,
+    raw_lines,
+    record,
+    records,
+    save_lines,
+    write_trail,
+)
 
 from iac.audit import GENESIS_HASH, AuditLog, detect_actor, verify
 from iac.audit.chain import canonical

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from audit_support import chained_file, raw_lines, save_lines, write_trail
+from iac_testing.audit_trails import chained_file, raw_lines, save_lines, write_trail
 
 from iac.audit import query
 from iac.audit.query import parse_time

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import click
 import pytest
-from examples_support import CommandLine, all_commands
+from iac_testing.examples import CommandLine, all_commands
 
 from iac.cli import cli
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from examples_support import ENV_NAMES, ENVIRONMENTS, EXAMPLES
+from iac_testing.examples import ENV_NAMES, ENVIRONMENTS, EXAMPLES
 
 from iac.config import load_config
 
@@ -47,7 +47,7 @@ def test_environment_renders_and_validates(env: str) -> None:
 
 @pytest.mark.parametrize("env", ENV_NAMES)
 def test_environment_complies_with_its_policy(env: str) -> None:
-    from iac.gates.policy import load_policy
+    from iac.config.policy import load_policy
 
     policy = load_policy(ENVIRONMENTS / "policy" / "policy.yaml")
     desired = load_config(ENVIRONMENTS, _variables(env))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-from examples_support import EXAMPLES
+from iac_testing.examples import EXAMPLES
 
 _spec = importlib.util.spec_from_file_location(
     "iac_gitlab", EXAMPLES / "ci" / "gitlab" / "iac_gitlab.py"

@@ -7,7 +7,7 @@ from pathlib import Path
 import jinja2
 import pytest
 import yaml
-from examples_support import EXAMPLES, ci_files, is_template, yaml_files
+from iac_testing.examples import EXAMPLES, ci_files, is_template, yaml_files
 
 GITLAB_RESERVED = {
     "stages", "variables", "default", "workflow", "include", "image", "services", "cache",

@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import PureCloudPlatformClientV2 as sdk  # imported once per session (about 3 s)
 import pytest
-from sandbox_support import CLIENT_ID, CLIENT_SECRET, login
+from iac_testing.sandbox_calls import CLIENT_ID, CLIENT_SECRET, login
 
 from iac.sandbox import SandboxOptions, SandboxServer
 

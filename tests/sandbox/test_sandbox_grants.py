@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import PureCloudPlatformClientV2 as sdk
 import pytest
-from sandbox_support import CLIENT_ID, CLIENT_SECRET, GOOD_PROPS, TYPE_ID, login, model
+from iac_testing.sandbox_calls import CLIENT_ID, CLIENT_SECRET, GOOD_PROPS, TYPE_ID, login, model
 
 from iac.sandbox import SandboxOptions, SandboxServer
 from iac.sandbox.grants import has_permission

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from sandbox_support import GOOD_PROPS, TYPE_ID, create, login
+from iac_testing.sandbox_calls import GOOD_PROPS, TYPE_ID, create, login
 
 from iac.sandbox import SandboxOptions, SandboxServer
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sandbox_support import GOOD_PROPS, create, login
+from iac_testing.sandbox_calls import GOOD_PROPS, create, login
 
 from iac.sandbox import SandboxOptions, SandboxServer
 

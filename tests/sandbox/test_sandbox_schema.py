@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import PureCloudPlatformClientV2 as sdk
 import pytest
-from sandbox_support import GOOD_PROPS, TYPE_ID, create
+from iac_testing.sandbox_calls import GOOD_PROPS, TYPE_ID, create
 
 from iac.sandbox import SandboxOptions, SandboxServer
 

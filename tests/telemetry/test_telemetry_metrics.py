@@ -25,7 +25,7 @@ def _recorded() -> RunMetrics:
     for seconds in CREATE_SECONDS:
         m.observe_job("create", seconds, "succeeded")
     m.observe_job("update", 0.2, "failed")
-    m.observe_job("delete", 0.0, "skipped")
+    m.observe_job("delete", 0.0, "blocked")
     for _ in range(5):
         m.count_api("GET", 200)
     m.count_api("get", 429)
@@ -72,7 +72,7 @@ def test_textfile_parses_back_to_recorded_counts(tmp_path: Path, fmt: str, parse
     assert s[_key("iac_job_duration_seconds_bucket", action="create", le="1.0")] == 1
     assert s[_key("iac_job_duration_seconds_bucket", action="create", le="+Inf")] == 3
     # Skipped jobs count as changes but never enter the duration histogram.
-    assert s[_key("iac_changes_total", action="delete", result="skipped")] == 1
+    assert s[_key("iac_changes_total", action="delete", result="blocked")] == 1
     assert _key("iac_job_duration_seconds_count", action="delete") not in s
     assert s[_key("iac_changes_total", action="create", result="succeeded")] == 3
     assert s[_key("iac_changes_total", action="update", result="failed")] == 1
@@ -121,7 +121,7 @@ def test_json_snapshot_carries_same_numbers(tmp_path: Path) -> None:
     assert data["changes"] == {
         "create": {"succeeded": 3},
         "update": {"failed": 1},
-        "delete": {"skipped": 1},
+        "delete": {"blocked": 1},
     }
     assert data["api_requests"] == {"GET": {"200": 5, "429": 2}, "POST": {"error": 1}}
     assert data["retries"] == 3

@@ -1,0 +1,127 @@
+"""``iac apply`` (a configuration, a saved plan, or --refresh-only) and ``iac destroy``."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from iac.cli.options import (
+    ApplyOptions,
+    InputOptions,
+    LogOptions,
+    apply_options,
+    input_options,
+    run_options,
+)
+from iac.cli.planning import config_dir_argument
+from iac.cli.running import load_inputs, open_run
+from iac.errors import IacError
+
+if TYPE_CHECKING:
+    from iac.run.context import RunContext, RunOptions
+    from iac.run.inputs import Inputs
+    from iac.run.planfile import SavedPlan
+
+
+@click.command()
+@click.argument("target", default=".", type=click.Path(path_type=Path, exists=True))
+@input_options
+@run_options
+@apply_options
+@click.option(
+    "--refresh-only",
+    is_flag=True,
+    help="Accept what Genesys holds now into the state; change nothing in Genesys.",
+)
+def apply(
+    target: Path,
+    inputs: InputOptions,
+    run: RunOptions,
+    logs: LogOptions,
+    applying: ApplyOptions,
+    refresh_only: bool,
+) -> None:
+    """Make Genesys Cloud match the configuration in TARGET (a folder), or apply exactly the
+    saved plan TARGET (a file written by plan --out)."""
+    saved = None
+    if target.is_file():
+        from iac.run.planfile import load_plan
+
+        if refresh_only or inputs.given:
+            raise IacError(
+                "a saved plan carries its own configuration: --refresh-only, --var, "
+                "--var-file and --policy do not apply to it."
+            )
+        saved = load_plan(target)
+        loaded = saved.inputs
+        run = replace(run, strict=run.strict or saved.strict)
+        ctx = click.get_current_context()
+        if ctx.get_parameter_source("workspace") is click.core.ParameterSource.DEFAULT:
+            run = replace(run, workspace=saved.basis.workspace)  # the plan knows where it belongs
+    else:
+        loaded = load_inputs(target, inputs)
+    with open_run("apply", loaded, run, logs) as context:
+        if refresh_only:
+            _refresh(context, applying)
+        else:
+            _apply(context, applying, saved=saved)
+
+
+@click.command()
+@config_dir_argument
+@input_options
+@run_options
+@apply_options
+def destroy(
+    config_dir: Path,
+    inputs: InputOptions,
+    run: RunOptions,
+    logs: LogOptions,
+    applying: ApplyOptions,
+) -> None:
+    """Delete every destination of the workspace (asks first; prevent_destroy refuses)."""
+    loaded: Inputs = replace(load_inputs(config_dir, inputs), desired={})
+    with open_run("destroy", loaded, run, logs) as context:
+        _apply(context, applying, destroying=True)
+
+
+def _apply(
+    context: RunContext,
+    options: ApplyOptions,
+    *,
+    saved: SavedPlan | None = None,
+    destroying: bool = False,
+) -> None:
+    from iac.cli.views import ConsoleApplyView, report_apply
+    from iac.run.applying import ApplySettings, apply_changes
+
+    preface = None
+    if saved is not None:
+        preface = (
+            f"Applying the plan saved at {saved.created_at} from configuration "
+            f"{saved.basis.config_hash[:12]} (state serial {saved.basis.state_serial}).\n"
+        )
+    view = ConsoleApplyView(
+        context.where, options.output, command=context.command, preface=preface
+    )
+    settings = ApplySettings(
+        auto_approve=options.auto_approve,
+        parallelism=options.parallelism,
+        activation_timeout=options.activation_timeout,
+    )
+    outcome = asyncio.run(
+        apply_changes(context, view, settings, saved=saved, destroying=destroying)
+    )
+    report_apply(outcome)
+
+
+def _refresh(context: RunContext, options: ApplyOptions) -> None:
+    from iac.cli.views import ConsoleApplyView, report_refresh
+    from iac.run.refresh import refresh_only
+
+    view = ConsoleApplyView(context.where, options.output, command=context.command)
+    report_refresh(asyncio.run(refresh_only(context, view, auto_approve=options.auto_approve)))

@@ -1,0 +1,166 @@
+"""``iac audit verify`` and ``iac audit show``. Standard library and click only: these must
+start instantly and work where the Genesys SDK is not installed (an auditor's laptop)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from iac.audit.chain import verify as verify_chain
+from iac.audit.query import parse_time, query
+from iac.cli.options import state_location_options
+from iac.errors import IacError
+from iac.vocabulary import CHANGING_ACTIONS, ChangeResult
+from iac.workspace import Workspace
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+ACTIONS = tuple(a.value for a in CHANGING_ACTIONS)
+RESULTS = tuple(r.value for r in ChangeResult)
+
+
+class _AuditGroup(click.Group):
+    """IacError becomes click's ``Error: ...`` and exit 1, also when run outside ``iac``."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except IacError as err:
+            raise click.ClickException(str(err)) from None
+
+
+class _IsoTime(click.ParamType):
+    name = "ISO-8601 time"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, datetime):
+            return value
+        try:
+            return parse_time(str(value))
+        except ValueError:
+            self.fail(
+                f"{value!r} is not an ISO-8601 date or time (e.g. 2026-11-29 or "
+                "2026-11-29T05:23:37Z).",
+                param,
+                ctx,
+            )
+
+
+def _file_options(func: F) -> F:
+    func = click.option(
+        "--file",
+        "file",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help="Audit file to read, instead of STATE_DIR/WORKSPACE.audit.jsonl.",
+    )(func)
+    return state_location_options(func)
+
+
+def _audit_path(state_dir: Path, workspace: str, file: Path | None) -> Path:
+    if file is not None:
+        return file
+    return Workspace(state_dir, workspace).audit_file
+
+
+@click.group(cls=_AuditGroup)
+def audit() -> None:
+    """Inspect the tamper-evident audit trail."""
+
+
+@audit.command("verify")
+@_file_options
+def verify_command(state_dir: Path, workspace: str, file: Path | None) -> None:
+    """Check that no record was edited, removed, inserted or reordered."""
+    path = _audit_path(state_dir, workspace, file)
+    report = verify_chain(path)
+    if report.missing:
+        click.echo(f"No audit trail at {path}: nothing to verify.")
+        return
+    if not report.ok:
+        raise click.ClickException(
+            f"Audit trail {path} is broken at line {report.first_bad_line}: {report.problem}"
+        )
+    count = f"{report.records} record{'s' * (report.records != 1)}"
+    click.echo(f"Audit trail {path} is intact: {count}, chain verified.")
+    if report.last_hash:
+        # Stored somewhere the writer cannot edit, this also proves nothing was cut off the end.
+        click.echo(f"Last record hash: {report.last_hash}")
+
+
+@audit.command("show")
+@_file_options
+@click.option("--destination", "key", metavar="KEY", help="Only this destination's records.")
+@click.option("--action", type=click.Choice(ACTIONS), help="Only this kind of change.")
+@click.option("--result", type=click.Choice(RESULTS), help="Only records with this outcome.")
+@click.option("--since", type=_IsoTime(), help="Records at or after this time (UTC if no zone).")
+@click.option("--until", type=_IsoTime(), help="Records before this time (UTC if no zone).")
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(("text", "json")),
+    default="text",
+    show_default=True,
+    help="One line per record, or a JSON array of the full records.",
+)
+def show_command(
+    state_dir: Path,
+    workspace: str,
+    file: Path | None,
+    key: str | None,
+    action: str | None,
+    result: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    output: str,
+) -> None:
+    """List audit records, oldest first. This does not check the chain: use verify."""
+    path = _audit_path(state_dir, workspace, file)
+
+    def warn(line: int, problem: str) -> None:
+        click.echo(f"Warning: line {line} of {path} is {problem}; skipped.", err=True)
+
+    records = query(
+        path, key=key, action=action, result=result, since=since, until=until, on_bad_line=warn
+    )
+    if output == "json":
+        click.echo(json.dumps(records, indent=2, ensure_ascii=False))
+        return
+    if not records:
+        click.echo(f"No audit records in {path} match.", err=True)
+        return
+    width = max(len(str(r.get("key"))) for r in records)
+    for record in records:
+        click.echo(_text_line(record, width))
+
+
+def _text_line(record: dict[str, Any], key_width: int) -> str:
+    duration = record.get("duration_seconds")
+    parts = [
+        _utc(record.get("time")),
+        f"{record.get('action')!s:<7}",
+        f"{record.get('key')!s:<{key_width}}",
+        f"{record.get('result')!s:<9}",
+        f"id={record.get('genesys_id') or '-'}",
+        f"{duration:.1f}s" if isinstance(duration, (int, float)) else "-",
+        f"run={str(record.get('run_id'))[:8]} actor={record.get('actor')}",
+    ]
+    verification = record.get("verification")
+    if isinstance(verification, dict) and verification.get("status"):
+        parts.append(f"verification={verification['status']}")
+    if record.get("error"):
+        # Errors can span lines; keep one record per line so the output greps well.
+        parts.append("error: " + " ".join(str(record["error"]).split()))
+    return "  ".join(parts)
+
+
+def _utc(value: Any) -> str:
+    try:
+        when = parse_time(str(value)).astimezone(timezone.utc)
+    except ValueError:
+        return str(value)
+    return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"

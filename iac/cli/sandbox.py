@@ -1,0 +1,80 @@
+"""``iac sandbox serve``: the built-in Genesys Cloud sandbox as a standalone server."""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import click
+
+from iac.errors import IacError
+from iac.workspace import SANDBOX_ORG_FILE
+
+
+@click.group()
+def sandbox() -> None:
+    """The built-in Genesys Cloud sandbox."""
+
+
+@sandbox.command("serve")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--data-file",
+    default=Path("state") / SANDBOX_ORG_FILE,
+    show_default=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="JSON file holding the sandbox's org.",
+)
+@click.option(
+    "--faults-file",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="JSON list of fault rules to start with.",
+)
+@click.option("--activation-delay", type=click.FloatRange(min=0), help="Seconds to ACTIVE.")
+@click.option("--rate-limit", type=click.IntRange(min=1), help="Requests per minute per token.")
+def serve(
+    port: int,
+    data_file: Path,
+    faults_file: Path | None,
+    activation_delay: float | None,
+    rate_limit: int | None,
+) -> None:
+    """Serve the sandbox on 127.0.0.1:PORT until interrupted (Ctrl-C or SIGTERM)."""
+    from iac.sandbox import SandboxOptions, SandboxServer
+
+    overrides: dict[str, Any] = {"faults_file": faults_file}
+    if activation_delay is not None:
+        overrides["activation_delay"] = activation_delay
+    if rate_limit is not None:
+        overrides["rate_limit_per_minute"] = rate_limit
+    options = SandboxOptions(**overrides)
+    server = SandboxServer(data_file, options, port=port)
+    try:
+        url = server.bind()
+    except OSError as err:
+        raise IacError(f"cannot listen on 127.0.0.1:{port}: {err.strerror}") from None
+    # A shell starts background jobs with SIGINT ignored, and service managers stop with
+    # SIGTERM: both must end the server cleanly, with the org file saved.
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    click.echo(f"Genesys Cloud sandbox listening on {url} (org kept in {data_file}).")
+    click.echo("Point iac at it with:")
+    click.echo(f"  export GENESYSCLOUD_API_REGION={url}")
+    click.echo(f"  export GENESYSCLOUD_OAUTHCLIENT_ID={options.client_id}")
+    click.echo(f"  export GENESYSCLOUD_OAUTHCLIENT_SECRET={options.client_secret}")
+    try:
+        server.serve_forever()
+    except _Stopped:
+        pass
+    finally:
+        server.stop()
+
+
+class _Stopped(Exception):
+    pass
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    raise _Stopped

@@ -1,0 +1,139 @@
+"""The apply operation: plan (or check a saved plan), ask, run the jobs, record everything.
+
+Like Terraform's local backend, the operation talks to the user only through a view: it
+hands over the plan before asking, the question itself, and each job's progress; what it
+returns is an ``ApplyOutcome`` for the CLI to report.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Protocol
+
+from iac.apply import ApplyResult, Job, Progress
+from iac.plan import Action, Plan
+from iac.run import records
+from iac.run.context import RunContext
+from iac.run.outcomes import ApplyOutcome
+from iac.run.planning import planned
+from iac.vocabulary import ChangeResult
+
+if TYPE_CHECKING:
+    from iac.audit import AuditLog
+    from iac.genesys.client import GenesysClient
+    from iac.run.planfile import SavedPlan
+
+
+class ApplyView(Progress, Protocol):
+    def planned(self, computed: Plan) -> None:
+        """Show the plan about to be applied (before any question)."""
+
+    def confirm(self, question: str) -> None:
+        """Ask "Do you want to <question>?"; raise IacError unless the answer is yes."""
+
+    def applying(self) -> contextlib.AbstractAsyncContextManager[None]:
+        """Held while jobs run (e.g. to print "Still creating..." lines)."""
+
+
+@dataclass(frozen=True)
+class ApplySettings:
+    auto_approve: bool = False
+    parallelism: int = 4
+    activation_timeout: float = 120.0
+
+
+async def apply_changes(
+    ctx: RunContext,
+    view: ApplyView,
+    settings: ApplySettings,
+    *,
+    saved: SavedPlan | None = None,
+    destroying: bool = False,
+) -> ApplyOutcome:
+    from iac.run.saved_plan_check import still_valid
+
+    async with ctx.client() as client:
+        if saved is None:
+            computed, _ = await planned(ctx, client)
+            auto_approve = settings.auto_approve
+        else:
+            computed = await still_valid(ctx, saved, client)
+            auto_approve = True  # a saved plan was reviewed and approved already
+        view.planned(computed)
+        audit = ctx.audit()
+        if computed.has_changes and not auto_approve:
+            # Before anything is written: a "no" leaves state and audit trail untouched.
+            view.confirm(
+                f"destroy every destination of workspace {ctx.options.workspace} in "
+                f"{ctx.target.display}"
+                if destroying
+                else f"perform these actions in {ctx.target.display}"
+            )
+        sync_state(ctx, computed, audit)
+        record_blocked(ctx, computed, audit)
+        if not computed.has_changes:
+            return ApplyOutcome(computed)
+        result = await _run_jobs(ctx, computed, client, audit, view, settings)
+    return ApplyOutcome(
+        computed, result, retries=client.stats.retries, throttled=client.stats.throttled
+    )
+
+
+def sync_state(ctx: RunContext, computed: Plan, audit: AuditLog) -> None:
+    """Bring state in line where nothing needs to change in Genesys.
+
+    A destination already as configured (an interrupted apply that got further than its
+    state write, or an outside edit that happens to match the YAML) takes what Genesys
+    holds; otherwise drift would be reported forever. prevent_destroy flags are recorded.
+    """
+    synced = ctx.state.with_protection(ctx.inputs.protected, set(ctx.inputs.desired))
+    for change in computed.changes:
+        entry = synced.resources.get(change.key)
+        if change.action is not Action.NOOP or entry is None or change.after is None:
+            continue
+        if entry.attributes != change.after:
+            synced = synced.with_resource(change.key, replace(entry, attributes=change.after))
+            record = records.refresh_record(change.key, entry.id, entry.attributes, change.after)
+            audit.append(record)
+    if synced != ctx.state and ctx.state_on_disk:
+        ctx.write_state(synced)
+
+
+def record_blocked(ctx: RunContext, computed: Plan, audit: AuditLog) -> None:
+    for change in computed.blocked:
+        audit.append(records.blocked_record(change, computed))
+        ctx.metrics.observe_job(change.action.value, 0.0, ChangeResult.BLOCKED.value)
+
+
+async def _run_jobs(
+    ctx: RunContext,
+    computed: Plan,
+    client: GenesysClient,
+    audit: AuditLog,
+    view: ApplyView,
+    settings: ApplySettings,
+) -> ApplyResult:
+    from iac.apply import StateRecorder, apply_plan
+
+    def finished(job: Job) -> None:
+        ctx.metrics.observe_job(
+            job.change.action.value, job.duration_seconds, records.job_result(job).value
+        )
+        audit.append(records.job_record(job, computed))
+
+    recorder = StateRecorder(ctx.store, ctx.state, frozenset(ctx.protected()))
+    try:
+        async with view.applying():
+            return await apply_plan(
+                computed,
+                client=client,
+                recorder=recorder,
+                progress=view,
+                on_finished=finished,
+                parallelism=settings.parallelism,
+                activation_timeout=settings.activation_timeout,
+                job_id_prefix=ctx.run_id[:8],
+            )
+    finally:
+        ctx.state = recorder.state

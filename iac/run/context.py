@@ -1,0 +1,201 @@
+"""The context every operation runs in: the locked workspace, the target org, its state,
+the run's metrics and audit trail.
+
+Entering it takes the state lock, chooses the target (the org the environment names, or the
+sandbox) and reads the state; leaving it exports the metrics, also for a run that could not
+start, so a scheduled job's failure replaces the last run's "success".
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from iac.errors import IacError
+from iac.gates import GateOptions, evaluate_gates
+from iac.genesys.live import LiveDestination
+from iac.genesys.settings import GenesysTarget
+from iac.plan import Plan
+from iac.plan.basis import Basis, basis_of
+from iac.run.inputs import Inputs
+from iac.run.target import open_target
+from iac.state import State
+from iac.telemetry import RunMetrics, get_logger, run_id_var
+from iac.workspace import Workspace, backends
+
+if TYPE_CHECKING:  # imported lazily at run time: the SDK costs 3.6 s
+    from iac.audit import AuditLog
+    from iac.genesys.client import GenesysClient
+
+log = get_logger("run")
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    state_dir: Path = Path("state")
+    workspace: str = "default"
+    lock_timeout: float = 0.0
+    sandbox: bool = False
+    strict: bool = False
+    skip_probes: bool = False
+    probe_endpoint: str | None = None
+    ca_bundle: str | None = None
+    probe_timeout: float = 5.0
+    metrics_textfile: Path | None = None
+    metrics_format: Literal["prometheus", "openmetrics"] = "prometheus"
+    metrics_json: Path | None = None
+
+
+class RunContext:
+    def __init__(
+        self,
+        options: RunOptions,
+        command: str,
+        inputs: Inputs,
+        *,
+        notify: Callable[[str], None],
+    ) -> None:
+        self.options = options
+        self.command = command
+        self.inputs = inputs
+        # Things worth telling the user that are not results (e.g. "using the sandbox").
+        self.notify = notify
+        self.workspace = Workspace(options.state_dir, options.workspace)
+        self.backends = backends(self.workspace)
+        self.store = self.backends.state
+        self.run_id = str(uuid.uuid4())
+        self.metrics = RunMetrics(command, options.workspace, self.run_id)
+        self._stack = contextlib.ExitStack()
+
+    def __enter__(self) -> RunContext:
+        # Reset on exit: several runs can share one process (tests, embedding).
+        token = run_id_var.set(self.run_id)
+        self._stack.callback(run_id_var.reset, token)
+        try:
+            self._stack.enter_context(self.backends.lock(self.command, self.options.lock_timeout))
+            self.target: GenesysTarget = self._stack.enter_context(
+                open_target(
+                    sandbox=self.options.sandbox,
+                    sandbox_org_file=self.workspace.sandbox_org_file,
+                    notify=self.notify,
+                    org=self.inputs.org,
+                )
+            )
+            self.state, self.state_on_disk = self._read_state()
+        except BaseException:
+            # A run that cannot even start (lock held, bad state, no credentials) must still
+            # replace the last run's "success" in the textfile, or alerts would miss it.
+            try:
+                self._export_metrics(success=False)
+            finally:
+                self._stack.close()
+            raise
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, *rest: object) -> None:
+        try:
+            self._export_metrics(success=exc_type is None)
+        finally:
+            self._stack.close()
+
+    @property
+    def where(self) -> str:
+        """The target line of every report: org and workspace."""
+        return f"{self.target.display}, workspace {self.options.workspace}"
+
+    def client(self) -> GenesysClient:
+        from iac.genesys.client import GenesysClient  # the SDK: only for runs that talk to it
+
+        return GenesysClient(self.target, observer=self.metrics)
+
+    def write_state(self, state: State) -> None:
+        self.state = self.store.write(state)
+
+    def audit(self) -> AuditLog:
+        """The audit trail, checked: a damaged one stops the run before anything changes."""
+        from iac.audit import detect_actor
+
+        audit = self.backends.audit_log(run_id=self.run_id, actor=detect_actor(os.environ))
+        audit.check()
+        return audit
+
+    def protected(self) -> set[str]:
+        """The configuration's prevent_destroy flags, and the state's for keys it dropped."""
+        remembered = {k for k in self.state.protected_keys() if k not in self.inputs.desired}
+        return set(self.inputs.protected) | remembered
+
+    def basis(self, live: dict[str, LiveDestination]) -> Basis:
+        basis = basis_of(
+            config_hash=self.inputs.config_hash,
+            state=self.state,
+            live=live,
+            workspace=self.options.workspace,
+        )
+        return basis if self.state_on_disk else replace(basis, state_lineage=None)
+
+    async def gated(
+        self, computed: Plan, live: dict[str, LiveDestination], client: GenesysClient
+    ) -> Plan:
+        """The plan with every gate's result, and the changes failed gates block."""
+        gated = await evaluate_gates(
+            computed,
+            live=live,
+            managed_ids={r.id for r in self.state.resources.values()},
+            probe_endpoints=self.inputs.probe_endpoints,
+            read_access=client.read_access,
+            options=self._gate_options(),
+        )
+        for gate in gated.gates:
+            self.metrics.count_gate(gate.kind.value, gate.outcome.value)
+            log.info(
+                "gate %s",
+                gate.outcome.value,
+                extra={
+                    "kind": gate.kind.value,
+                    "key": gate.key,
+                    "check": gate.check,
+                    "detail": gate.message,
+                },
+            )
+        return gated
+
+    def _gate_options(self) -> GateOptions:
+        o = self.options
+        reason = None
+        if o.skip_probes:
+            reason = "--skip-probes (air-gapped run)"
+        elif self.target.sandbox and not o.probe_endpoint:
+            reason = "the sandbox has no AWS side; pass --probe-endpoint to probe one"
+        return GateOptions(
+            policy=self.inputs.policy,
+            strict=o.strict,
+            skip_probes_reason=reason,
+            probe_override=o.probe_endpoint,
+            ca_bundle=o.ca_bundle,
+            probe_timeout=o.probe_timeout,
+            preflight_blocks=self.command != "plan",
+        )
+
+    def _read_state(self) -> tuple[State, bool]:
+        state = self.store.read()
+        if state is None:
+            return State.new(self.target.state_target), False
+        if state.target != self.target.state_target:
+            raise IacError(
+                f"{self.workspace.state_file} describes destinations in {state.target}, but "
+                f"this run targets {self.target.state_target}. Use a separate --workspace "
+                "(or --state-dir) for each org."
+            )
+        return state, True
+
+    def _export_metrics(self, success: bool) -> None:
+        self.metrics.finish(success)
+        if self.options.metrics_textfile:
+            self.metrics.write_textfile(self.options.metrics_textfile, self.options.metrics_format)
+        if self.options.metrics_json:
+            self.metrics.write_json(self.options.metrics_json)

@@ -1,0 +1,109 @@
+"""Saved plan files: ``iac plan --out FILE`` writes one, ``iac apply FILE`` applies exactly it.
+
+The file holds the plan document and what it was computed from (the basis: rendered
+configuration hash, state lineage and serial, live fingerprints), plus the settings a later
+apply needs without the configuration: policy, probe endpoints, org choice, protected keys.
+No secrets: the org choice holds the names of credential variables, never their values.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from iac.atomic import write_atomic
+from iac.config.models import OrgSettings
+from iac.config.policy import Policy
+from iac.errors import IacError
+from iac.plan.basis import Basis
+from iac.plan.document import PlanDocument, from_document, to_document
+from iac.plan.model import Plan
+from iac.run.inputs import Inputs
+
+_KIND: Literal["iac-saved-plan"] = "iac-saved-plan"
+
+
+class _BasisDoc(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    config_hash: str
+    state_lineage: str | None
+    state_serial: int
+    target: str
+    workspace: str
+    live: dict[str, str]
+
+
+class _SavedPlanDoc(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["iac-saved-plan"]
+    format_version: Literal[1]
+    created_at: str
+    basis: _BasisDoc
+    desired: dict[str, dict[str, Any]]
+    probe_endpoints: dict[str, str]
+    policy: Policy | None
+    org: OrgSettings | None
+    protected: list[str]
+    strict: bool
+    plan: PlanDocument
+
+
+@dataclass(frozen=True)
+class SavedPlan:
+    plan: Plan
+    basis: Basis
+    inputs: Inputs
+    strict: bool
+    created_at: str
+
+
+def save_plan(path: Path, plan: Plan, basis: Basis, inputs: Inputs, *, strict: bool) -> None:
+    doc = _SavedPlanDoc(
+        kind=_KIND,
+        format_version=1,
+        created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        basis=_BasisDoc(**asdict(basis)),
+        desired=inputs.desired,
+        probe_endpoints=inputs.probe_endpoints,
+        policy=inputs.policy,
+        org=inputs.org,
+        protected=sorted(inputs.protected),
+        strict=strict,
+        plan=to_document(plan),
+    )
+    write_atomic(path, doc.model_dump_json(indent=2) + "\n")
+
+
+def load_plan(path: Path) -> SavedPlan:
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise IacError(f"cannot read the saved plan {path}: {err.strerror or err}") from None
+    except ValueError:
+        raise IacError(f"{path} is not a saved plan (not JSON).") from None
+    if not isinstance(raw, dict) or raw.get("kind") != _KIND:
+        raise IacError(f"{path} is not a saved plan written by `iac plan --out`.")
+    try:
+        doc = _SavedPlanDoc.model_validate(raw)
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise IacError(f"{path}: damaged saved plan at {where}: {first['msg']}") from None
+    return SavedPlan(
+        plan=from_document(doc.plan),
+        basis=Basis(**doc.basis.model_dump()),
+        inputs=Inputs(
+            desired=doc.desired,
+            probe_endpoints=doc.probe_endpoints,
+            policy=doc.policy,
+            org=doc.org,
+            protected=frozenset(doc.protected),
+        ),
+        strict=doc.strict,
+        created_at=doc.created_at,
+    )

@@ -1,0 +1,59 @@
+"""The read-only operations: plan (what apply would do) and drift (what changed outside iac)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from iac.errors import IacError
+from iac.genesys.live import LiveDestination
+from iac.plan import Plan, plan, prevent_destroy_violations
+from iac.run.context import RunContext
+from iac.run.outcomes import DriftOutcome, PlanOutcome
+
+if TYPE_CHECKING:
+    from iac.genesys.client import GenesysClient
+
+
+async def plan_changes(ctx: RunContext, out: Path | None = None) -> PlanOutcome:
+    """The gated plan; with ``out``, also saved for ``iac apply FILE``."""
+    async with ctx.client() as client:
+        computed, live = await planned(ctx, client)
+    if out is not None:
+        from iac.run.planfile import save_plan
+
+        save_plan(out, computed, ctx.basis(live), ctx.inputs, strict=ctx.options.strict)
+    return PlanOutcome(computed, ctx.where, saved_to=out)
+
+
+async def drift_report(ctx: RunContext) -> DriftOutcome:
+    async with ctx.client() as client:
+        report, _ = await drifted(ctx, client)
+    return DriftOutcome(report, ctx.where)
+
+
+async def planned(
+    ctx: RunContext, client: GenesysClient
+) -> tuple[Plan, dict[str, LiveDestination]]:
+    """Refresh, plan, refuse what prevent_destroy forbids, and run the gates."""
+    live = await client.list_destinations()
+    computed = plan(ctx.inputs.desired, ctx.state, live)
+    refuse_protected_destroys(ctx, computed)
+    ctx.metrics.set_drift(len(computed.drift))
+    return await ctx.gated(computed, live, client), live
+
+
+async def drifted(
+    ctx: RunContext, client: GenesysClient
+) -> tuple[Plan, dict[str, LiveDestination]]:
+    """Drift and unmanaged integrations, as a plan without changes, and what Genesys holds."""
+    live = await client.list_destinations()
+    computed = plan(ctx.inputs.desired, ctx.state, live)
+    ctx.metrics.set_drift(len(computed.drift) + len(computed.unmanaged))
+    return Plan(changes=(), drift=computed.drift, unmanaged=computed.unmanaged), live
+
+
+def refuse_protected_destroys(ctx: RunContext, computed: Plan) -> None:
+    violations = prevent_destroy_violations(computed, ctx.protected())
+    if violations:
+        raise IacError("\n".join(violations))
