@@ -1,22 +1,27 @@
-"""A workspace: one named state, its lock, its backup and its audit trail, in a state folder.
+"""A workspace: one named state, its lock, its backup and its audit trail, in a state folder
+or in a PostgreSQL database.
 
 Every path of a workspace is spelled here, and ``backends`` is the one place that turns a
-workspace into the objects that store it: the place a second (e.g. PostgreSQL) backend plugs
-in. Light imports only: the audit commands use it and must start instantly.
+workspace into the objects that store it: the local files, or (with a backend URL) the
+PostgreSQL tables of ``iac.state.postgres`` and ``iac.audit.table``. Light imports only: the
+audit commands use it and must start instantly, and runs on local files never load psycopg.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from iac.errors import IacError
+from iac.pg.url import BackendURL
 
 if TYPE_CHECKING:  # the state store needs pydantic; `iac audit` must not pay for it
-    from iac.audit.log import AuditLog
-    from iac.state.lock import StateLock
+    from iac.audit.log import AuditTrail
+    from iac.pg.session import Session
     from iac.state.store import StateBackend
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
@@ -37,9 +42,19 @@ def check_workspace(name: str) -> str:
 class Workspace:
     state_dir: Path = Path("state")
     name: str = "default"
+    # None: the files below, in state_dir. Else the database holding the state, lock and
+    # audit trail (the built-in sandbox keeps its org file in state_dir either way).
+    backend: BackendURL | None = None
 
     def __post_init__(self) -> None:
         check_workspace(self.name)
+
+    @property
+    def location(self) -> str:
+        """Where the state lives, for messages: its file, or the workspace in the database."""
+        if self.backend is None:
+            return str(self.state_file)
+        return f"workspace {self.name} in {self.backend.display}"
 
     @property
     def state_file(self) -> Path:
@@ -67,21 +82,48 @@ class Backends:
     """Where a workspace's state, lock and audit trail live."""
 
     state: StateBackend
-    audit_file: Path
+    # (run_id, actor) -> the trail a run appends to
+    audit: Callable[[str, str], AuditTrail]
 
-    def lock(self, operation: str, timeout: float = 0.0) -> StateLock:
+    def lock(self, operation: str, timeout: float = 0.0) -> AbstractContextManager[object]:
         return self.state.lock(operation, timeout)
 
-    def audit_log(self, *, run_id: str, actor: str) -> AuditLog:
-        from iac.audit.log import AuditLog
-
-        return AuditLog(self.audit_file, run_id=run_id, actor=actor)
+    def audit_log(self, *, run_id: str, actor: str) -> AuditTrail:
+        return self.audit(run_id, actor)
 
 
 def backends(workspace: Workspace) -> Backends:
+    if workspace.backend is not None:
+        from iac.pg.session import Session
+
+        return postgres_backends(Session(workspace.backend), workspace.name)
+    from iac.audit.log import AuditLog
     from iac.state.store import LocalStateStore
 
+    audit_file = workspace.audit_file
     return Backends(
         state=LocalStateStore(workspace.state_file, workspace.backup_file, workspace.lock_file),
-        audit_file=workspace.audit_file,
+        audit=lambda run_id, actor: AuditLog(audit_file, run_id=run_id, actor=actor),
     )
+
+
+def postgres_backends(session: Session, name: str) -> Backends:
+    """A workspace in the database: state, lock and audit trail share the session's one
+    connection, which the lock holds for the run and closes when it is released."""
+    from iac.audit.table import AuditTable
+    from iac.state.postgres import PostgresStateStore
+
+    return Backends(
+        state=PostgresStateStore(session, name),
+        audit=lambda run_id, actor: AuditTable(session, name, run_id=run_id, actor=actor),
+    )
+
+
+def read_audit_lines(workspace: Workspace) -> list[bytes]:
+    """The database trail of a workspace (with a backend URL), as file lines; [] when empty."""
+    from iac.audit.table import read_lines
+    from iac.pg.session import Session
+
+    assert workspace.backend is not None
+    with Session(workspace.backend, create=False) as session:
+        return read_lines(session, workspace.name)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -87,7 +87,7 @@ def check_line(content: bytes) -> tuple[dict[str, Any] | None, str | None]:
         return None, "empty line (inserted or edited)"
     try:
         record = json.loads(content.decode())
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         return None, "line is not valid JSON (truncated or edited)"
     if not isinstance(record, dict):
         return None, "line is not a JSON object (edited)"
@@ -109,37 +109,26 @@ def check_line(content: bytes) -> tuple[dict[str, Any] | None, str | None]:
     return record, None
 
 
-def _lines(path: Path) -> Iterator[tuple[int, bytes, bool]]:
-    """(line number, content, ended by a newline); streams, so big files cost no memory.
-
-    Only b"\\n" ends a line: JSON escapes it inside strings, whereas str.splitlines would
-    also split on U+2028 and friends, which JSON leaves raw.
-    """
-    with path.open("rb") as file:
-        for number, raw in enumerate(file, start=1):
-            terminated = raw.endswith(b"\n")
-            yield number, raw[:-1] if terminated else raw, terminated
-
-
-def _line_of_seq(path: Path, seq: int, after: int) -> int | None:
-    """The line holding record ``seq`` past line ``after``, to tell reordering from removal."""
-    for number, content, _ in _lines(path):
-        if number <= after:
-            continue
+def _line_of_seq(rest: Iterator[tuple[int, bytes]], seq: int) -> int | None:
+    """The line holding record ``seq`` among the lines still to come, to tell reordering
+    from removal (verification stops at this line, so it may consume the rest)."""
+    for number, raw in rest:
         try:
-            record = json.loads(content.decode())
-        except (UnicodeDecodeError, ValueError):
+            record = json.loads(raw.decode())
+        except (UnicodeDecodeError, ValueError, RecursionError):
             continue
         if isinstance(record, dict) and record.get("seq") == seq:
             return number
     return None
 
 
-def _chain_problem(path: Path, number: int, record: Mapping[str, Any], prev: str) -> str | None:
+def _chain_problem(
+    number: int, record: Mapping[str, Any], prev: str, rest: Iterator[tuple[int, bytes]]
+) -> str | None:
     """Why a self-consistent record at line ``number`` does not follow the line before it."""
     seq = record["seq"]
     if seq > number:
-        later = _line_of_seq(path, number, number)
+        later = _line_of_seq(rest, number)
         if later is not None:
             return (
                 f"records are out of order (expected seq {number}, found seq {seq}; "
@@ -164,15 +153,27 @@ def _chain_problem(path: Path, number: int, record: Mapping[str, Any], prev: str
 
 
 def verify(path: Path) -> VerifyReport:
-    """Check every line and the chain; report the first bad line, 1-based."""
+    """Check every line of the file and the chain; report the first bad line, 1-based."""
     path = Path(path)
     if not path.exists():
         return VerifyReport(ok=True, records=0, problem="no audit file", missing=True)
+    with path.open("rb") as file:
+        # Binary iteration splits on b"\n" only: JSON escapes it inside strings, whereas
+        # str.splitlines would also split on U+2028 and friends, which JSON leaves raw.
+        return verify_lines(file)
+
+
+def verify_lines(lines: Iterable[bytes]) -> VerifyReport:
+    """Check a trail given as its lines, each with its b"\n" ending (as a binary file yields
+    them; a database table's rows with one added), streaming: big trails cost no memory."""
+    numbered = enumerate(lines, start=1)
     prev, good = GENESIS_HASH, 0
-    for number, content, terminated in _lines(path):
+    for number, raw in numbered:
+        terminated = raw.endswith(b"\n")
+        content = raw[:-1] if terminated else raw
         record, problem = check_line(content)
         if record is not None:
-            problem = _chain_problem(path, number, record, prev)
+            problem = _chain_problem(number, record, prev, numbered)
         if problem is None and not terminated:
             problem = "record is not terminated by a newline (truncated write or edited)"
         if problem is not None:

@@ -13,9 +13,9 @@ import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, Protocol
 
-from iac.audit.chain import FIELDS, GENESIS_HASH, check_line, encode_line, record_hash
+from iac.audit.chain import FIELDS, GENESIS_HASH, check_line, encode_line, record_hash, verify
 from iac.errors import IacError
 from iac.redact import redact
 
@@ -38,6 +38,47 @@ class AuditRecord:
     verification: dict[str, Any] | None = None  # e.g. {"status": "verified", "message": ...}
 
 
+class AuditTrail(Protocol):
+    """Where a run's records go: the file below, or a database table (``iac.audit.table``)."""
+
+    def check(self) -> None:
+        """Raise IacError unless the whole trail verifies (before anything changes)."""
+
+    def append(self, record: AuditRecord) -> dict[str, Any]:
+        """Chain ``record`` to the last one; return the line as stored."""
+        ...
+
+
+def build_line(
+    record: AuditRecord, *, run_id: str, actor: str, seq: int, prev_hash: str
+) -> dict[str, Any]:
+    """The record as one chained line, in ``FIELDS`` order: what every trail stores."""
+    values: dict[str, Any] = {
+        "seq": seq,
+        "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+        "run_id": run_id,
+        "actor": actor,
+        "action": record.action,
+        "key": record.key,
+        "genesys_id": record.genesys_id,
+        "before": redact(record.before),
+        "after": redact(record.after),
+        "result": record.result,
+        "error": redact(record.error),
+        "duration_seconds": round(record.duration_seconds, 3),
+        "job_id": record.job_id,
+        "gates": redact(record.gates),
+        "verification": redact(record.verification),
+        "prev_hash": prev_hash,
+    }
+    # Round-trip through JSON so the hash covers exactly what a reader will parse back
+    # (tuples become lists, odd values become strings, non-string keys become strings).
+    line: dict[str, Any] = json.loads(json.dumps(values, ensure_ascii=False, default=str))
+    line["hash"] = record_hash(line)
+    assert tuple(line) == FIELDS
+    return line
+
+
 class AuditLog:
     """Appends chained records to ``path``; safe for several writers on one file."""
 
@@ -47,15 +88,22 @@ class AuditLog:
         self.actor = actor
 
     def check(self) -> None:
-        """Raise IacError now if the file cannot be appended to (call before changing anything)."""
+        """Raise IacError now unless the whole chain verifies (call before changing anything).
+
+        Appending checks only the last line; a record edited further up would otherwise be
+        buried under new ones, and the trail's promise is that no change lands in a chain
+        that is already broken.
+        """
         if not self.path.exists():
             return
         fd = os.open(self.path, os.O_RDONLY)
         try:
             fcntl.flock(fd, fcntl.LOCK_SH)
-            self._tail(fd)
+            report = verify(self.path)
         finally:
             os.close(fd)
+        if not report.ok:
+            self._damaged(f"line {report.first_bad_line}: {report.problem}")
 
     def append(self, record: AuditRecord) -> dict[str, Any]:
         """Write one record chained to the file's last one; returns the line as written."""
@@ -67,39 +115,15 @@ class AuditLog:
             # file still produce one chain rather than a fork (reading it costs one seek).
             fcntl.flock(fd, fcntl.LOCK_EX)
             prev_hash, last_seq = self._tail(fd)
-            line = self._line(record, seq=last_seq + 1, prev_hash=prev_hash)
+            line = build_line(
+                record, run_id=self.run_id, actor=self.actor, seq=last_seq + 1, prev_hash=prev_hash
+            )
             data = encode_line(line) + b"\n"
             while data:
                 data = data[os.write(fd, data) :]
             os.fsync(fd)
         finally:
             os.close(fd)  # also releases the lock
-        return line
-
-    def _line(self, record: AuditRecord, *, seq: int, prev_hash: str) -> dict[str, Any]:
-        values: dict[str, Any] = {
-            "seq": seq,
-            "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
-            "run_id": self.run_id,
-            "actor": self.actor,
-            "action": record.action,
-            "key": record.key,
-            "genesys_id": record.genesys_id,
-            "before": redact(record.before),
-            "after": redact(record.after),
-            "result": record.result,
-            "error": redact(record.error),
-            "duration_seconds": round(record.duration_seconds, 3),
-            "job_id": record.job_id,
-            "gates": redact(record.gates),
-            "verification": redact(record.verification),
-            "prev_hash": prev_hash,
-        }
-        # Round-trip through JSON so the hash covers exactly what a reader will parse back
-        # (tuples become lists, odd values become strings, non-string keys become strings).
-        line: dict[str, Any] = json.loads(json.dumps(values, ensure_ascii=False, default=str))
-        line["hash"] = record_hash(line)
-        assert tuple(line) == FIELDS
         return line
 
     def _tail(self, fd: int) -> tuple[str, int]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -33,48 +33,73 @@ def query(
     until: datetime | None = None,
     on_bad_line: Callable[[int, str], None] | None = None,
 ) -> list[dict[str, Any]]:
-    """Records matching every filter given, in file order; an absent file has none.
+    """Records of the file matching every filter given, in file order; an absent file has
+    none. See ``select``."""
+    path = Path(path)
+    if not path.exists():
+        return []
+    with path.open("rb") as file:
+        # Binary iteration splits on b"\n" only: JSON may hold a raw U+2028 inside a string.
+        return select(
+            file,
+            where=str(path),
+            key=key,
+            action=action,
+            result=result,
+            since=since,
+            until=until,
+            on_bad_line=on_bad_line,
+        )
+
+
+def select(
+    lines: Iterable[bytes],
+    *,
+    where: str,
+    key: str | None = None,
+    action: str | None = None,
+    result: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    on_bad_line: Callable[[int, str], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Records matching every filter given, in trail order (``where`` names the trail).
 
     ``since`` is inclusive and ``until`` exclusive; naive datetimes are taken as UTC. This
     does not check the chain (``verify`` does): a line that is not a JSON object goes to
     ``on_bad_line(line_number, problem)``, or raises IacError when no callback is given.
     """
-    path = Path(path)
-    if not path.exists():
-        return []
     since = _aware(since)
     until = _aware(until)
     found: list[dict[str, Any]] = []
-    with path.open("rb") as file:
-        # Binary iteration splits on b"\n" only: JSON may hold a raw U+2028 inside a string.
-        for number, raw in enumerate(file, start=1):
-            record = _parse(raw)
-            if record is None:
-                problem = "not a valid audit record"
-                if on_bad_line is None:
-                    raise IacError(
-                        f"Line {number} of {path} is {problem}; run `iac audit verify` on it."
-                    )
-                on_bad_line(number, problem)
+    for number, raw in enumerate(lines, start=1):
+        record = _parse(raw)
+        if record is None:
+            problem = "not a valid audit record"
+            if on_bad_line is None:
+                raise IacError(
+                    f"Line {number} of {where} is {problem}; run `iac audit verify` on it."
+                )
+            on_bad_line(number, problem)
+            continue
+        if key is not None and record.get("key") != key:
+            continue
+        if action is not None and record.get("action") != action:
+            continue
+        if result is not None and record.get("result") != result:
+            continue
+        if since is not None or until is not None:
+            when = _time_of(record)
+            if when is None or (since and when < since) or (until and when >= until):
                 continue
-            if key is not None and record.get("key") != key:
-                continue
-            if action is not None and record.get("action") != action:
-                continue
-            if result is not None and record.get("result") != result:
-                continue
-            if since is not None or until is not None:
-                when = _time_of(record)
-                if when is None or (since and when < since) or (until and when >= until):
-                    continue
-            found.append(record)
+        found.append(record)
     return found
 
 
 def _parse(raw: bytes) -> dict[str, Any] | None:
     try:
         record = json.loads(raw.decode())
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         return None
     return record if isinstance(record, dict) else None
 

@@ -37,6 +37,12 @@ if TYPE_CHECKING:
     is_flag=True,
     help="Accept what Genesys holds now into the state; change nothing in Genesys.",
 )
+@click.option(
+    "--config-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="With a saved plan: the configuration folder it was made from "
+    "(default: the folder the plan records, relative to here).",
+)
 def apply(
     target: Path,
     inputs: InputOptions,
@@ -44,25 +50,32 @@ def apply(
     logs: LogOptions,
     applying: ApplyOptions,
     refresh_only: bool,
+    config_dir: Path | None,
 ) -> None:
     """Make Genesys Cloud match the configuration in TARGET (a folder), or apply exactly the
-    saved plan TARGET (a file written by plan --out)."""
+    saved plan TARGET (a file written by plan --out), made from the configuration at hand."""
     saved = None
     if target.is_file():
         from iac.run.planfile import load_plan
+        from iac.run.saved_plan_check import reviewed_inputs
 
-        if refresh_only or inputs.given:
-            raise IacError(
-                "a saved plan carries its own configuration: --refresh-only, --var, "
-                "--var-file and --policy do not apply to it."
-            )
+        if refresh_only:
+            raise IacError("--refresh-only takes a configuration folder, not a saved plan.")
         saved = load_plan(target)
-        loaded = saved.inputs
+        folder = config_dir or saved.config_dir
+        if not folder.is_dir():
+            raise IacError(
+                f"The plan {target} was made from the configuration folder {folder}, which is "
+                "not here: run iac apply where iac plan ran, or pass --config-dir."
+            )
+        loaded = reviewed_inputs(saved, load_inputs(folder, inputs))
         run = replace(run, strict=run.strict or saved.strict)
         ctx = click.get_current_context()
         if ctx.get_parameter_source("workspace") is click.core.ParameterSource.DEFAULT:
             run = replace(run, workspace=saved.basis.workspace)  # the plan knows where it belongs
     else:
+        if config_dir is not None:
+            raise IacError("--config-dir goes with a saved plan; TARGET is the folder itself.")
         loaded = load_inputs(target, inputs)
     with open_run("apply", loaded, run, logs) as context:
         if refresh_only:
@@ -103,10 +116,11 @@ def _apply(
     if saved is not None:
         preface = (
             f"Applying the plan saved at {saved.created_at} from configuration "
-            f"{saved.basis.config_hash[:12]} (state serial {saved.basis.state_serial}).\n"
+            f"{saved.basis.config_hash[:12]} in {context.inputs.source} "
+            f"(state serial {saved.basis.state_serial}).\n"
         )
     view = ConsoleApplyView(
-        context.where, options.output, command=context.command, preface=preface
+        lambda: context.where, options.output, command=context.command, preface=preface
     )
     settings = ApplySettings(
         auto_approve=options.auto_approve,
@@ -123,5 +137,5 @@ def _refresh(context: RunContext, options: ApplyOptions) -> None:
     from iac.cli.views import ConsoleApplyView, report_refresh
     from iac.run.refresh import refresh_only
 
-    view = ConsoleApplyView(context.where, options.output, command=context.command)
+    view = ConsoleApplyView(lambda: context.where, options.output, command=context.command)
     report_refresh(asyncio.run(refresh_only(context, view, auto_approve=options.auto_approve)))

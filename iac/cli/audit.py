@@ -1,10 +1,12 @@
 """``iac audit verify`` and ``iac audit show``. Standard library and click only: these must
-start instantly and work where the Genesys SDK is not installed (an auditor's laptop)."""
+start instantly and work where the Genesys SDK is not installed (an auditor's laptop). With
+``--backend`` they read the trail from PostgreSQL (loading psycopg only then)."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TypeVar
@@ -12,9 +14,11 @@ from typing import Any, TypeVar
 import click
 
 from iac.audit.chain import verify as verify_chain
-from iac.audit.query import parse_time, query
+from iac.audit.chain import verify_lines
+from iac.audit.query import parse_time, query, select
 from iac.cli.options import state_location_options
 from iac.errors import IacError
+from iac.pg.url import BackendURL
 from iac.vocabulary import CHANGING_ACTIONS, ChangeResult
 from iac.workspace import Workspace
 
@@ -56,15 +60,38 @@ def _file_options(func: F) -> F:
         "--file",
         "file",
         type=click.Path(path_type=Path, dir_okay=False),
-        help="Audit file to read, instead of STATE_DIR/WORKSPACE.audit.jsonl.",
+        help="Audit file to read, instead of the workspace's trail (file or --backend).",
     )(func)
     return state_location_options(func)
 
 
-def _audit_path(state_dir: Path, workspace: str, file: Path | None) -> Path:
+@dataclass(frozen=True)
+class _Trail:
+    """The trail a command reads: a file, or a workspace's records in the database."""
+
+    name: str  # in messages: "Audit trail <name> is intact"
+    path: Path | None  # None: in the database
+    workspace: Workspace
+
+    @property
+    def unit(self) -> str:
+        return "line" if self.path is not None else "record"
+
+    def lines(self) -> list[bytes]:
+        from iac.workspace import read_audit_lines  # psycopg: only with a backend URL
+
+        return read_audit_lines(self.workspace)
+
+
+def _trail(
+    state_dir: Path, workspace: str, backend: BackendURL | None, file: Path | None
+) -> _Trail:
+    located = Workspace(state_dir, workspace, backend)
     if file is not None:
-        return file
-    return Workspace(state_dir, workspace).audit_file
+        return _Trail(str(file), file, located)
+    if backend is None:
+        return _Trail(str(located.audit_file), located.audit_file, located)
+    return _Trail(f"of workspace {workspace} in {backend.display}", None, located)
 
 
 @click.group(cls=_AuditGroup)
@@ -74,19 +101,29 @@ def audit() -> None:
 
 @audit.command("verify")
 @_file_options
-def verify_command(state_dir: Path, workspace: str, file: Path | None) -> None:
+def verify_command(
+    state_dir: Path, workspace: str, backend: BackendURL | None, file: Path | None
+) -> None:
     """Check that no record was edited, removed, inserted or reordered."""
-    path = _audit_path(state_dir, workspace, file)
-    report = verify_chain(path)
-    if report.missing:
-        click.echo(f"No audit trail at {path}: nothing to verify.")
-        return
+    trail = _trail(state_dir, workspace, backend, file)
+    if trail.path is not None:
+        report = verify_chain(trail.path)
+        if report.missing:
+            click.echo(f"No audit trail at {trail.path}: nothing to verify.")
+            return
+    else:
+        lines = trail.lines()
+        if not lines:
+            click.echo(f"No audit trail {trail.name}: nothing to verify.")
+            return
+        report = verify_lines(lines)
     if not report.ok:
         raise click.ClickException(
-            f"Audit trail {path} is broken at line {report.first_bad_line}: {report.problem}"
+            f"Audit trail {trail.name} is broken at {trail.unit} {report.first_bad_line}: "
+            f"{report.problem}"
         )
     count = f"{report.records} record{'s' * (report.records != 1)}"
-    click.echo(f"Audit trail {path} is intact: {count}, chain verified.")
+    click.echo(f"Audit trail {trail.name} is intact: {count}, chain verified.")
     if report.last_hash:
         # Stored somewhere the writer cannot edit, this also proves nothing was cut off the end.
         click.echo(f"Last record hash: {report.last_hash}")
@@ -110,6 +147,7 @@ def verify_command(state_dir: Path, workspace: str, file: Path | None) -> None:
 def show_command(
     state_dir: Path,
     workspace: str,
+    backend: BackendURL | None,
     file: Path | None,
     key: str | None,
     action: str | None,
@@ -119,19 +157,27 @@ def show_command(
     output: str,
 ) -> None:
     """List audit records, oldest first. This does not check the chain: use verify."""
-    path = _audit_path(state_dir, workspace, file)
+    trail = _trail(state_dir, workspace, backend, file)
 
     def warn(line: int, problem: str) -> None:
-        click.echo(f"Warning: line {line} of {path} is {problem}; skipped.", err=True)
+        click.echo(f"Warning: {trail.unit} {line} of {trail.name} is {problem}; skipped.", err=True)
 
-    records = query(
-        path, key=key, action=action, result=result, since=since, until=until, on_bad_line=warn
-    )
+    filters: dict[str, Any] = {
+        "key": key,
+        "action": action,
+        "result": result,
+        "since": since,
+        "until": until,
+    }
+    if trail.path is not None:
+        records = query(trail.path, on_bad_line=warn, **filters)
+    else:
+        records = select(trail.lines(), where=trail.name, on_bad_line=warn, **filters)
     if output == "json":
         click.echo(json.dumps(records, indent=2, ensure_ascii=False))
         return
     if not records:
-        click.echo(f"No audit records in {path} match.", err=True)
+        click.echo(f"No audit records in {trail.name} match.", err=True)
         return
     width = max(len(str(r.get("key"))) for r in records)
     for record in records:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 import click
 
 from iac.errors import IacError
+from iac.pg.url import BackendURL, parse_backend_url
 from iac.workspace import check_workspace
 
 if TYPE_CHECKING:
@@ -63,7 +64,25 @@ def _workspace(ctx: click.Context, param: click.Parameter, value: str) -> str:
         raise click.BadParameter(str(err), ctx=ctx, param=param) from None
 
 
+def _backend(ctx: click.Context, param: click.Parameter, value: str | None) -> BackendURL | None:
+    if not value:
+        return None
+    try:
+        return parse_backend_url(value)
+    except IacError as err:  # the message never repeats the URL: it may hold a password
+        raise click.BadParameter(str(err), ctx=ctx, param=param) from None
+
+
 def state_location_options(func: F) -> F:
+    func = click.option(
+        "--backend",
+        envvar="IAC_BACKEND",
+        metavar="URL",
+        callback=_backend,
+        help="Keep state, lock and audit trail in PostgreSQL, e.g. "
+        "postgresql://iac@db.example/iac[?schema=iac] (also IAC_BACKEND; the password comes "
+        "from the URL, PGPASSWORD or ~/.pgpass). Default: the files in --state-dir.",
+    )(func)
     func = click.option(
         "--workspace",
         default="default",
@@ -76,7 +95,8 @@ def state_location_options(func: F) -> F:
         default="state",
         show_default=True,
         type=click.Path(path_type=Path, file_okay=False),
-        help="Folder holding the state, its lock and the audit trail.",
+        help="Folder holding the state, its lock and the audit trail (with --backend, only "
+        "the built-in sandbox's org).",
     )(func)
 
 

@@ -12,18 +12,24 @@ import contextlib
 from collections.abc import AsyncIterator, Callable
 
 from iac.apply.job import Job, JobStatus
+from iac.vocabulary import Action
 
 _WORDS = {
     # action: (starting, still, done, failed)
-    "create": ("Creating...", "Still creating...", "Creation complete", "Creation failed"),
-    "update": (
+    Action.CREATE: ("Creating...", "Still creating...", "Creation complete", "Creation failed"),
+    Action.UPDATE: (
         "Modifying...",
         "Still modifying...",
         "Modifications complete",
         "Modification failed",
     ),
-    "replace": ("Replacing...", "Still replacing...", "Replacement complete", "Replacement failed"),
-    "delete": (
+    Action.REPLACE: (
+        "Replacing...",
+        "Still replacing...",
+        "Replacement complete",
+        "Replacement failed",
+    ),
+    Action.DELETE: (
         "Destroying...",
         "Still destroying...",
         "Destruction complete",
@@ -39,7 +45,7 @@ class ConsoleProgress:
         self._running: dict[str, Job] = {}
 
     def job_changed(self, job: Job) -> None:
-        starting, _, done, failed = _WORDS[job.change.action.value]
+        starting, _, done, failed = _WORDS[job.change.action]
         address = f"destination.{job.change.key}"
         if job.status is JobStatus.RUNNING:
             self._running[job.id] = job
@@ -70,7 +76,7 @@ class ConsoleProgress:
         while True:
             await asyncio.sleep(self._still_every)
             for job in list(self._running.values()):
-                still = _WORDS[job.change.action.value][1]
+                still = _WORDS[job.change.action][1]
                 self._echo(
                     f"destination.{job.change.key}: {still} [{job.duration_seconds:.0f}s elapsed]"
                 )

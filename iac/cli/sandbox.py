@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import signal
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 import click
@@ -56,9 +55,11 @@ def serve(
     except OSError as err:
         raise IacError(f"cannot listen on 127.0.0.1:{port}: {err.strerror}") from None
     # A shell starts background jobs with SIGINT ignored, and service managers stop with
-    # SIGTERM: both must end the server cleanly, with the org file saved.
-    signal.signal(signal.SIGINT, _stop)
-    signal.signal(signal.SIGTERM, _stop)
+    # SIGTERM: both must end the server cleanly, with the org file saved. The handler only
+    # asks the loop to end: an exception raised from it could land in socketserver code that
+    # swallows it.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: server.interrupt())
     click.echo(f"Genesys Cloud sandbox listening on {url} (org kept in {data_file}).")
     click.echo("Point iac at it with:")
     click.echo(f"  export GENESYSCLOUD_API_REGION={url}")
@@ -66,15 +67,5 @@ def serve(
     click.echo(f"  export GENESYSCLOUD_OAUTHCLIENT_SECRET={options.client_secret}")
     try:
         server.serve_forever()
-    except _Stopped:
-        pass
     finally:
         server.stop()
-
-
-class _Stopped(Exception):
-    pass
-
-
-def _stop(signum: int, frame: FrameType | None) -> None:
-    raise _Stopped

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import click
 
@@ -150,8 +150,14 @@ class ConsoleApplyView:
     """An apply (or refresh-only) on the terminal: the plan, the question, then progress."""
 
     def __init__(
-        self, where: str, output: OutputOptions, *, command: str, preface: str | None = None
+        self,
+        where: Callable[[], str],
+        output: OutputOptions,
+        *,
+        command: str,
+        preface: str | None = None,
     ) -> None:
+        # Read when shown: the target line names the org, known only once logged in.
         self._where = where
         self._output = output
         self._command = command
@@ -161,10 +167,12 @@ class ConsoleApplyView:
     def planned(self, computed: Plan) -> None:
         if self._preface:
             click.echo(self._preface)
-        show_plan(computed, self._where, self._output, command=self._command)
+        show_plan(computed, self._where(), self._output, command=self._command)
 
     def drifted(self, report: Plan) -> None:
-        show_plan(report, self._where, OutputOptions(), command=self._command, drift_only=True)
+        show_plan(
+            report, self._where(), OutputOptions(), command=self._command, drift_only=True
+        )
 
     def confirm(self, question: str) -> None:
         confirm(question)

@@ -24,14 +24,17 @@ class Access:
 
 
 async def read_access(
-    call: Callable[..., Awaitable[Any]], tokens_api: Any, authorization_api: Any
+    call: Callable[..., Awaitable[Any]],
+    token_info: Callable[[], Awaitable[Any]],
+    authorization_api: Any,
 ) -> Access:
     """The token's scopes and the OAuth client's permissions.
 
-    ``call`` is ``CallRunner.call``; the APIs are the SDK's ``TokensApi`` and
-    ``AuthorizationApi``.
+    ``call`` is ``CallRunner.call``; ``token_info`` returns the SDK's ``TokenInfo`` (GET
+    /api/v2/tokens/me, read once per client and shared with the org check:
+    ``iac.genesys.org.Identity``); the API is the SDK's ``AuthorizationApi``.
     """
-    info = await call("GET /api/v2/tokens/me", tokens_api.get_tokens_me)
+    info = await token_info()
     scopes = tuple(info.authorized_scope or ())
     try:
         subject = await call(

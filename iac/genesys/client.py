@@ -12,13 +12,14 @@ from typing import Any
 import PureCloudPlatformClientV2 as sdk
 from PureCloudPlatformClientV2.logger import LogLevel
 
-from iac.genesys.access import Access, read_access
+from iac.genesys.access import Access
 from iac.genesys.calls import CallRunner, RetryPolicy, RetryStats
 from iac.genesys.convert import config_matches, inline_config, is_eventbridge, model, to_live
 from iac.genesys.creation import CreateGuard
 from iac.genesys.errors import GenesysApiError
 from iac.genesys.live import INTEGRATION_TYPE, LiveDestination, properties_from_attributes
 from iac.genesys.observer import CallObserver
+from iac.genesys.org import Identity, OrgIdentity
 from iac.genesys.polling import ActivationError, wait_until_active, wait_until_gone
 from iac.genesys.settings import GenesysTarget
 from iac.genesys.transport import HttpxHttpClient
@@ -68,8 +69,12 @@ class GenesysClient:
         self._api_client = sdk.ApiClient(host=target.api_url)
         self._api_client.set_http_client(self._http)
         self._api = sdk.IntegrationsApi(self._api_client)
-        self._tokens = sdk.TokensApi(self._api_client)
-        self._authorization = sdk.AuthorizationApi(self._api_client)
+        self._identity = Identity(
+            self._calls.call,
+            tokens_api=sdk.TokensApi(self._api_client),
+            authorization_api=sdk.AuthorizationApi(self._api_client),
+            organization_api=sdk.OrganizationApi(self._api_client),
+        )
 
     @property
     def http(self) -> HttpxHttpClient:
@@ -179,7 +184,11 @@ class GenesysClient:
 
     async def read_access(self) -> Access:
         """The token's scopes and the OAuth client's permissions, for the preflight gate."""
-        return await read_access(self._calls.call, self._tokens, self._authorization)
+        return await self._identity.access()
+
+    async def org(self) -> OrgIdentity:
+        """The org the token logs in to (GET /api/v2/tokens/me, shared with read_access)."""
+        return await self._identity.org()
 
     async def wait_until_active(
         self, integration_id: str, timeout_seconds: float

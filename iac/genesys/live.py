@@ -1,4 +1,5 @@
-"""What a destination looks like in Genesys, as plain data, and the mapping both ways.
+"""What a destination looks like in Genesys, as plain data, and the mapping both ways;
+also the org (``OrgIdentity``) it lives in.
 
 The attribute names are the configuration's (``aws_account_id``...); the property names
 are the integration type's (``awsAccountId``...). Keeping the mapping here, free of the
@@ -29,6 +30,22 @@ class LiveDestination:
     version: int
     reported_state: str | None = None
     reported_detail: str | None = None
+
+
+@dataclass(frozen=True)
+class OrgIdentity:
+    """A Genesys Cloud org: its id (what state and saved plans are bound to) and its name."""
+
+    id: str
+    name: str
+
+    def __str__(self) -> str:
+        return describe_org(self.id, self.name)
+
+
+def describe_org(org_id: str, name: str | None) -> str:
+    """How every message names an org: ``Acme Corp (id 7c9e...)``."""
+    return f"{name} (id {org_id})" if name else f"id {org_id}"
 
 
 def attributes_from_genesys(

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from iac.genesys.live import LiveDestination
+from iac.genesys.live import LiveDestination, describe_org
 from iac.state.model import State
 
 
@@ -26,6 +26,10 @@ class Basis:
     target: str
     workspace: str
     live: dict[str, str] = field(default_factory=dict)  # integration id -> fingerprint
+    # The Genesys org (id and name) the plan was made in; None in plans saved before iac
+    # read it. Two orgs can share an API URL, so ``target`` alone does not tell them apart.
+    org_id: str | None = None
+    org_name: str | None = None
 
 
 def digest(value: Any) -> str:
@@ -51,6 +55,8 @@ def basis_of(
         target=state.target,
         workspace=workspace,
         live={i: fingerprint(d) for i, d in sorted(live.items())},
+        org_id=state.org_id,
+        org_name=state.org_name,
     )
 
 
@@ -61,10 +67,18 @@ def stale_reasons(
     live: Mapping[str, LiveDestination],
     affected: set[str],
 ) -> list[str]:
-    """Why a plan made on ``then`` no longer holds; empty when it still does."""
+    """Why a plan made on ``then`` no longer holds; empty when it still does.
+
+    ``state`` is the state as this run holds it, with the org the run logged in to.
+    """
     reasons = []
     if state.target != then.target:
         reasons.append(f"it was made for {then.target}, but this run targets {state.target}")
+    if then.org_id is not None and state.org_id is not None and state.org_id != then.org_id:
+        reasons.append(
+            f"it was made for org {describe_org(then.org_id, then.org_name)}, but this run logs in "
+            f"to org {describe_org(state.org_id, state.org_name)}"
+        )
     if then.state_lineage is None:
         if state_on_disk:
             reasons.append("a state was written since (another apply ran)")

@@ -32,7 +32,7 @@ async def import_destination(ctx: RunContext, key: str, integration_id: str) -> 
     if found is None:
         raise IacError(
             f"no Amazon EventBridge Source integration {integration_id} in "
-            f"{ctx.target.display}."
+            f"{ctx.target_org}."
         )
     entry = ResourceState(
         integration_id, dict(found.attributes), prevent_destroy=key in ctx.inputs.protected

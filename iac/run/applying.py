@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
 from iac.apply import ApplyResult, Job, Progress
+from iac.errors import IacError
 from iac.plan import Action, Plan
 from iac.run import records
 from iac.run.context import RunContext
@@ -20,7 +21,7 @@ from iac.run.planning import planned
 from iac.vocabulary import ChangeResult
 
 if TYPE_CHECKING:
-    from iac.audit import AuditLog
+    from iac.audit import AuditTrail
     from iac.genesys.client import GenesysClient
     from iac.run.planfile import SavedPlan
 
@@ -66,9 +67,9 @@ async def apply_changes(
             # Before anything is written: a "no" leaves state and audit trail untouched.
             view.confirm(
                 f"destroy every destination of workspace {ctx.options.workspace} in "
-                f"{ctx.target.display}"
+                f"{ctx.target_org}"
                 if destroying
-                else f"perform these actions in {ctx.target.display}"
+                else f"perform these actions in {ctx.target_org}"
             )
         sync_state(ctx, computed, audit)
         record_blocked(ctx, computed, audit)
@@ -80,12 +81,13 @@ async def apply_changes(
     )
 
 
-def sync_state(ctx: RunContext, computed: Plan, audit: AuditLog) -> None:
+def sync_state(ctx: RunContext, computed: Plan, audit: AuditTrail) -> None:
     """Bring state in line where nothing needs to change in Genesys.
 
     A destination already as configured (an interrupted apply that got further than its
     state write, or an outside edit that happens to match the YAML) takes what Genesys
-    holds; otherwise drift would be reported forever. prevent_destroy flags are recorded.
+    holds; otherwise drift would be reported forever. prevent_destroy flags are recorded,
+    and so is the org, in a state written before iac recorded it.
     """
     synced = ctx.state.with_protection(ctx.inputs.protected, set(ctx.inputs.desired))
     for change in computed.changes:
@@ -96,11 +98,11 @@ def sync_state(ctx: RunContext, computed: Plan, audit: AuditLog) -> None:
             synced = synced.with_resource(change.key, replace(entry, attributes=change.after))
             record = records.refresh_record(change.key, entry.id, entry.attributes, change.after)
             audit.append(record)
-    if synced != ctx.state and ctx.state_on_disk:
+    if ctx.state_on_disk and (synced != ctx.state or ctx.org_unrecorded):
         ctx.write_state(synced)
 
 
-def record_blocked(ctx: RunContext, computed: Plan, audit: AuditLog) -> None:
+def record_blocked(ctx: RunContext, computed: Plan, audit: AuditTrail) -> None:
     for change in computed.blocked:
         audit.append(records.blocked_record(change, computed))
         ctx.metrics.observe_job(change.action.value, 0.0, ChangeResult.BLOCKED.value)
@@ -110,17 +112,27 @@ async def _run_jobs(
     ctx: RunContext,
     computed: Plan,
     client: GenesysClient,
-    audit: AuditLog,
+    audit: AuditTrail,
     view: ApplyView,
     settings: ApplySettings,
 ) -> ApplyResult:
     from iac.apply import StateRecorder, apply_plan
 
+    unrecordable: list[IacError] = []
+
     def finished(job: Job) -> None:
         ctx.metrics.observe_job(
             job.change.action.value, job.duration_seconds, records.job_result(job).value
         )
-        audit.append(records.job_record(job, computed))
+        if unrecordable:
+            return  # the trail cannot be written (e.g. the state database is gone): stopping
+        try:
+            audit.append(records.job_record(job, computed))
+        except IacError as err:
+            # Stop the run with this message. The jobs still running are cancelled as the
+            # run ends; they must not raise again while asyncio shuts down (a traceback).
+            unrecordable.append(err)
+            raise
 
     recorder = StateRecorder(ctx.store, ctx.state, frozenset(ctx.protected()))
     try:

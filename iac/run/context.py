@@ -3,7 +3,9 @@ the run's metrics and audit trail.
 
 Entering it takes the state lock, chooses the target (the org the environment names, or the
 sandbox) and reads the state; leaving it exports the metrics, also for a run that could not
-start, so a scheduled job's failure replaces the last run's "success".
+start, so a scheduled job's failure replaces the last run's "success". ``client()`` logs in
+and reads the org the credentials belong to: a state recorded for another org is refused
+there, before anything is planned or written.
 """
 
 from __future__ import annotations
@@ -11,14 +13,14 @@ from __future__ import annotations
 import contextlib
 import os
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from iac.errors import IacError
 from iac.gates import GateOptions, evaluate_gates
-from iac.genesys.live import LiveDestination
+from iac.genesys.live import LiveDestination, OrgIdentity, describe_org
 from iac.genesys.settings import GenesysTarget
 from iac.plan import Plan
 from iac.plan.basis import Basis, basis_of
@@ -29,8 +31,9 @@ from iac.telemetry import RunMetrics, get_logger, run_id_var
 from iac.workspace import Workspace, backends
 
 if TYPE_CHECKING:  # imported lazily at run time: the SDK costs 3.6 s
-    from iac.audit import AuditLog
+    from iac.audit import AuditTrail
     from iac.genesys.client import GenesysClient
+    from iac.pg.url import BackendURL
 
 log = get_logger("run")
 
@@ -39,6 +42,7 @@ log = get_logger("run")
 class RunOptions:
     state_dir: Path = Path("state")
     workspace: str = "default"
+    backend: BackendURL | None = None  # None: the local files in state_dir
     lock_timeout: float = 0.0
     sandbox: bool = False
     strict: bool = False
@@ -52,6 +56,11 @@ class RunOptions:
 
 
 class RunContext:
+    # The org the credentials log in to, once ``client()`` has connected.
+    org: OrgIdentity | None = None
+    # The state on disk records no org yet (written before iac read it): the next write must.
+    org_unrecorded: bool = False
+
     def __init__(
         self,
         options: RunOptions,
@@ -65,7 +74,7 @@ class RunContext:
         self.inputs = inputs
         # Things worth telling the user that are not results (e.g. "using the sandbox").
         self.notify = notify
-        self.workspace = Workspace(options.state_dir, options.workspace)
+        self.workspace = Workspace(options.state_dir, options.workspace, options.backend)
         self.backends = backends(self.workspace)
         self.store = self.backends.state
         self.run_id = str(uuid.uuid4())
@@ -106,17 +115,49 @@ class RunContext:
     @property
     def where(self) -> str:
         """The target line of every report: org and workspace."""
-        return f"{self.target.display}, workspace {self.options.workspace}"
+        return f"{self.target_org}, workspace {self.options.workspace}"
 
-    def client(self) -> GenesysClient:
+    @property
+    def target_org(self) -> str:
+        """The API URL (or the sandbox) and, once connected, the org's name and id."""
+        if self.org is None:
+            return self.target.display
+        named = f"org {self.org.name}, " if self.org.name else "org "
+        return f"{self.target.display} ({named}id {self.org.id})"
+
+    @contextlib.asynccontextmanager
+    async def client(self) -> AsyncIterator[GenesysClient]:
+        """A logged-in client, once the org it logs in to is known to be the state's."""
         from iac.genesys.client import GenesysClient  # the SDK: only for runs that talk to it
 
-        return GenesysClient(self.target, observer=self.metrics)
+        async with GenesysClient(self.target, observer=self.metrics) as client:
+            self._connected(await client.org())
+            yield client
+
+    def _connected(self, org: OrgIdentity) -> None:
+        """Refuse a state recorded for another org; otherwise bind the state to ``org``."""
+        recorded = self.state.org_id
+        if recorded is not None and recorded != org.id:
+            raise IacError(
+                f"{self.workspace.location} describes destinations in org "
+                f"{describe_org(recorded, self.state.org_name)}, but the credentials of this "
+                f"run log in to org {org} at {self.target.display}. Nothing was planned or "
+                "changed. Use a separate --workspace (or --state-dir) for each org."
+            )
+        if recorded is None and self.state_on_disk:
+            self.org_unrecorded = True
+            self.notify(
+                f"{self.workspace.location} records no org yet: it is taken to describe org "
+                f"{org}, and records it on its next write."
+            )
+        self.org = org
+        self.state = self.state.with_org(org.id, org.name)
 
     def write_state(self, state: State) -> None:
         self.state = self.store.write(state)
+        self.org_unrecorded = False
 
-    def audit(self) -> AuditLog:
+    def audit(self) -> AuditTrail:
         """The audit trail, checked: a damaged one stops the run before anything changes."""
         from iac.audit import detect_actor
 

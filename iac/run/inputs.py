@@ -25,6 +25,8 @@ class Inputs:
     org: OrgSettings | None = None
     # Keys marked prevent_destroy in the configuration.
     protected: frozenset[str] = frozenset()
+    # The configuration folder they were read from (None: built another way).
+    source: Path | None = None
 
     @property
     def config_hash(self) -> str:
@@ -35,6 +37,7 @@ class Inputs:
                 "protected": sorted(self.protected),
                 "policy": self.policy.model_dump() if self.policy else None,
                 "org": self.org.model_dump() if self.org else None,
+                "probe_endpoints": self.probe_endpoints,
             }
         )
 
@@ -59,4 +62,5 @@ def inputs_from_config(
         policy=load_policy(policy_path) if policy_path else None,
         org=config.org,
         protected=frozenset(config.protected),
+        source=folder,
     )

@@ -1,9 +1,11 @@
 """Saved plan files: ``iac plan --out FILE`` writes one, ``iac apply FILE`` applies exactly it.
 
 The file holds the plan document and what it was computed from (the basis: rendered
-configuration hash, state lineage and serial, live fingerprints), plus the settings a later
-apply needs without the configuration: policy, probe endpoints, org choice, protected keys.
-No secrets: the org choice holds the names of credential variables, never their values.
+configuration hash, state lineage and serial, live fingerprints), the configuration folder
+it was made from, and a copy of the rendered configuration (destinations, policy, probe
+endpoints, org choice, protected keys) for reviewers and tools. Apply trusts none of it
+blindly: see ``iac.run.saved_plan_check``. No secrets: the org choice holds the names of
+credential variables, never their values.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from iac.plan.model import Plan
 from iac.run.inputs import Inputs
 
 _KIND: Literal["iac-saved-plan"] = "iac-saved-plan"
+# 2: the configuration folder is recorded, and apply checks the plan against it.
+_FORMAT_VERSION: Literal[2] = 2
 
 
 class _BasisDoc(BaseModel):
@@ -36,13 +40,17 @@ class _BasisDoc(BaseModel):
     target: str
     workspace: str
     live: dict[str, str]
+    org_id: str | None = None  # absent from plans saved before iac read the org
+    org_name: str | None = None
 
 
 class _SavedPlanDoc(BaseModel):
     model_config = ConfigDict(extra="forbid")
     kind: Literal["iac-saved-plan"]
-    format_version: Literal[1]
+    format_version: Literal[2]
     created_at: str
+    # As given to `iac plan` (relative paths are relative to where it ran).
+    config_dir: str
     basis: _BasisDoc
     desired: dict[str, dict[str, Any]]
     probe_endpoints: dict[str, str]
@@ -57,16 +65,21 @@ class _SavedPlanDoc(BaseModel):
 class SavedPlan:
     plan: Plan
     basis: Basis
+    # The rendered configuration as the file carries it (edits to it are caught on apply).
     inputs: Inputs
     strict: bool
     created_at: str
+    config_dir: Path
 
 
 def save_plan(path: Path, plan: Plan, basis: Basis, inputs: Inputs, *, strict: bool) -> None:
+    if inputs.source is None:
+        raise ValueError("a saved plan needs the configuration folder its inputs came from")
     doc = _SavedPlanDoc(
         kind=_KIND,
-        format_version=1,
+        format_version=_FORMAT_VERSION,
         created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        config_dir=inputs.source.as_posix(),
         basis=_BasisDoc(**asdict(basis)),
         desired=inputs.desired,
         probe_endpoints=inputs.probe_endpoints,
@@ -84,10 +97,15 @@ def load_plan(path: Path) -> SavedPlan:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except OSError as err:
         raise IacError(f"cannot read the saved plan {path}: {err.strerror or err}") from None
-    except ValueError:
+    except (ValueError, RecursionError):  # too deeply nested is not JSON we wrote either
         raise IacError(f"{path} is not a saved plan (not JSON).") from None
     if not isinstance(raw, dict) or raw.get("kind") != _KIND:
         raise IacError(f"{path} is not a saved plan written by `iac plan --out`.")
+    if raw.get("format_version") != _FORMAT_VERSION:
+        raise IacError(
+            f"{path} is a saved plan in format {raw.get('format_version')!r}, which this iac "
+            f"does not apply (it writes format {_FORMAT_VERSION}). Run iac plan again."
+        )
     try:
         doc = _SavedPlanDoc.model_validate(raw)
     except ValidationError as err:
@@ -103,7 +121,9 @@ def load_plan(path: Path) -> SavedPlan:
             policy=doc.policy,
             org=doc.org,
             protected=frozenset(doc.protected),
+            source=Path(doc.config_dir),
         ),
         strict=doc.strict,
         created_at=doc.created_at,
+        config_dir=Path(doc.config_dir),
     )

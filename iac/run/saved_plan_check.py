@@ -1,8 +1,10 @@
-"""Whether a saved plan may still be applied: the same workspace, state and Genesys it was
-reviewed against, and exactly what its own configuration plans there.
+"""Whether a saved plan may still be applied: the configuration folder it was reviewed from,
+the same workspace, state and Genesys, and exactly what that configuration plans there.
 
 A saved plan file is data anyone could edit, so it is recomputed and compared rather than
-trusted; its gates run again, and a change blocked at review time stays blocked.
+trusted: the folder's configuration must hash to the plan's, so must the copy the file
+carries, and the plan must be what the folder's configuration plans now. Its gates run again,
+and a change blocked at review time stays blocked.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from iac.errors import IacError
 from iac.plan import Plan, plan
 from iac.plan.basis import stale_reasons
 from iac.run.context import RunContext
+from iac.run.inputs import Inputs
 from iac.run.planning import refuse_protected_destroys
 
 if TYPE_CHECKING:
@@ -21,8 +24,31 @@ if TYPE_CHECKING:
     from iac.run.planfile import SavedPlan
 
 
+def reviewed_inputs(saved: SavedPlan, folder: Inputs) -> Inputs:
+    """The folder's configuration, if it is the one the plan was reviewed from."""
+    reviewed = saved.basis.config_hash
+    if saved.inputs.config_hash != reviewed:
+        raise IacError(
+            "The saved plan's copy of its configuration does not hash to the configuration it "
+            "records as reviewed: the file was edited or damaged. It was not applied; run iac "
+            "plan again."
+        )
+    if folder.config_hash != reviewed:
+        raise IacError(
+            "The saved plan is stale and was not applied: the configuration in "
+            f"{folder.source} is not the one it was reviewed from (configuration "
+            f"{folder.config_hash[:12]}, plan {reviewed[:12]}). It changed since the plan was "
+            "made, or is rendered with other variables (pass the same --var, --var-file, "
+            "IAC_VAR_* and --policy as to iac plan). Run iac plan again."
+        )
+    return folder
+
+
 async def still_valid(ctx: RunContext, saved: SavedPlan, client: GenesysClient) -> Plan:
-    """The saved plan, gated again; raises IacError when it no longer holds."""
+    """The saved plan, gated again; raises IacError when it no longer holds.
+
+    ``ctx.inputs`` are the ``reviewed_inputs`` of the plan's configuration folder.
+    """
     if saved.basis.workspace != ctx.options.workspace:
         raise IacError(
             f"The saved plan is for workspace {saved.basis.workspace!r}; this run uses "
@@ -37,7 +63,7 @@ async def still_valid(ctx: RunContext, saved: SavedPlan, client: GenesysClient) 
             + "\n".join(f"  - {r}" for r in reasons)
             + "\nRun iac plan again and review the new plan."
         )
-    again = plan(saved.inputs.desired, ctx.state, live)
+    again = plan(ctx.inputs.desired, ctx.state, live)
     if _decisions(again) != _decisions(saved.plan):
         raise IacError(
             "The saved plan does not match what its configuration plans against this state "

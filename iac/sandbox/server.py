@@ -295,8 +295,18 @@ class SandboxServer:
         httpd.close_connections()
         httpd.server_close()
 
+    def interrupt(self) -> None:
+        """Make ``serve_forever`` return soon; safe to call from a signal handler.
+
+        No lock and no waiting here: the handler runs in the serving thread, between any two
+        of its steps, so ``shutdown`` (which waits for the loop) runs in a helper thread.
+        """
+        httpd = self._httpd
+        if httpd is not None:
+            threading.Thread(target=httpd.shutdown, name="iac-sandbox-stop", daemon=True).start()
+
     def serve_forever(self) -> None:
-        """Serve in the calling thread until interrupted (``iac sandbox serve``)."""
+        """Serve in the calling thread until ``interrupt`` (``iac sandbox serve``)."""
         with self._lock:
             httpd = self._bind()
         try:

@@ -13,17 +13,50 @@ import json
 import os
 import socket
 import time
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from iac.errors import IacError
 
-_POLL_SECONDS = 0.2
+POLL_SECONDS = 0.2
 
 
 class StateLockedError(IacError):
     pass
+
+
+def holder_identity(operation: str) -> dict[str, Any]:
+    """Who takes a lock: what a second run is told (every backend records the same fields)."""
+    return {
+        "who": f"{getpass.getuser()}@{socket.gethostname()}",
+        "pid": os.getpid(),
+        "operation": operation,
+        "since": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def describe_holder(info: Mapping[str, Any] | None) -> str:
+    if isinstance(info, Mapping):
+        try:
+            return (
+                f"{info['who']} (pid {info['pid']}, running `iac {info['operation']}` "
+                f"since {info['since']})"
+            )
+        except KeyError:
+            pass
+    return "another run (holder unknown)"
+
+
+def locked_error(what: str, timeout: float, held_by: str) -> StateLockedError:
+    """The refusal every backend gives: ``what`` names the state, ``held_by`` its holder."""
+    waited = f" after waiting {timeout:g}s" if timeout else ""
+    return StateLockedError(
+        f"State {what} is locked{waited} by {held_by}. "
+        "Wait for that run to finish, or pass --lock-timeout SECONDS to wait."
+    )
 
 
 class StateLock:
@@ -46,20 +79,11 @@ class StateLock:
                 if time.monotonic() >= deadline:
                     held_by = _read_holder(fd)
                     os.close(fd)
-                    waited = f" after waiting {self.timeout:g}s" if self.timeout else ""
-                    raise StateLockedError(
-                        f"State {self.path.with_suffix('.json')} is locked{waited} by {held_by}. "
-                        "Wait for that run to finish, or pass --lock-timeout SECONDS to wait."
-                    ) from None
-                time.sleep(_POLL_SECONDS)
-        holder = {
-            "who": f"{getpass.getuser()}@{socket.gethostname()}",
-            "pid": os.getpid(),
-            "operation": self.operation,
-            "since": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        }
+                    where = str(self.path.with_suffix(".json"))
+                    raise locked_error(where, self.timeout, held_by) from None
+                time.sleep(POLL_SECONDS)
         os.ftruncate(fd, 0)
-        os.pwrite(fd, json.dumps(holder).encode(), 0)
+        os.pwrite(fd, json.dumps(holder_identity(self.operation)).encode(), 0)
         self._fd = fd
 
     def release(self) -> None:
@@ -86,9 +110,6 @@ class StateLock:
 def _read_holder(fd: int) -> str:
     try:
         info = json.loads(os.pread(fd, 4096, 0) or b"{}")
-        return (
-            f"{info['who']} (pid {info['pid']}, running `iac {info['operation']}` "
-            f"since {info['since']})"
-        )
-    except (ValueError, KeyError, TypeError):
-        return "another run (holder unknown)"
+    except ValueError:
+        return describe_holder(None)
+    return describe_holder(info if isinstance(info, dict) else None)

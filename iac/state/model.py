@@ -38,10 +38,18 @@ class State:
     target: str
     resources: dict[str, ResourceState] = field(default_factory=dict)
     version: int = FORMAT_VERSION
+    # The Genesys org (id, and name when known) this state describes: two orgs in one
+    # region share an API URL, so the URL alone cannot tell them apart. None in a state
+    # written before iac recorded it; the next write records it.
+    org_id: str | None = None
+    org_name: str | None = None
 
     @classmethod
     def new(cls, target: str) -> State:
         return cls(lineage=str(uuid.uuid4()), serial=0, target=target)
+
+    def with_org(self, org_id: str, org_name: str | None) -> State:
+        return replace(self, org_id=org_id, org_name=org_name)
 
     def with_resource(self, key: str, resource: ResourceState) -> State:
         return replace(self, resources={**self.resources, key: resource})

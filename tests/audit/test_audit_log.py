@@ -161,17 +161,23 @@ def test_a_raw_line_separator_in_a_value_does_not_split_the_record(tmp_path: Pat
 
 
 @pytest.mark.parametrize(
-    ("damage", "why"),
+    ("damage", "why", "bad_line"),
     [
-        (lambda lines: [*lines[:-1], lines[-1][:-20]], "no newline at the end"),
-        (lambda lines: [*lines[:-1], lines[-1][:-20] + b"\n"], "not valid JSON"),
-        (lambda lines: [*lines[:-1], lines[-1].replace(b"orders", b"ordera")], "hash mismatch"),
-        (lambda lines: [*lines, b"\n"], "empty line"),
-        (lambda lines: [*lines, b'{"action": "update", "key": "x"}\n'], "no hash chain"),
+        (lambda lines: [*lines[:-1], lines[-1][:-20]], "no newline at the end", 2),
+        (lambda lines: [*lines[:-1], lines[-1][:-20] + b"\n"], "not valid JSON", 2),
+        (
+            lambda lines: [*lines[:-1], lines[-1].replace(b"orders", b"ordera")],
+            "hash mismatch",
+            2,
+        ),
+        (lambda lines: [*lines, b"\n"], "empty line", 3),
+        (lambda lines: [*lines, b'{"action": "update", "key": "x"}\n'], "no hash chain", 3),
     ],
     ids=["truncated", "truncated-with-newline", "edited", "blank-line", "unchained-legacy"],
 )
-def test_append_refuses_to_extend_a_damaged_file(tmp_path: Path, damage, why: str) -> None:
+def test_append_refuses_to_extend_a_damaged_file(
+    tmp_path: Path, damage, why: str, bad_line: int
+) -> None:
     path = write_trail(tmp_path / "default.audit.jsonl", ["billing", "orders"])
     save_lines(path, damage(raw_lines(path)))
     before = path.read_bytes()
@@ -182,12 +188,23 @@ def test_append_refuses_to_extend_a_damaged_file(tmp_path: Path, damage, why: st
     with pytest.raises(IacError) as appended:
         log.append(record())
 
-    message = str(appended.value)
-    assert str(caught.value) == message
-    assert f"The audit file {path} is damaged" in message
-    assert why in message
-    assert "iac audit verify" in message
+    for message in (str(caught.value), str(appended.value)):
+        assert f"The audit file {path} is damaged" in message
+        assert "iac audit verify" in message
+    assert f"line {bad_line}:" in str(caught.value)  # the whole chain was checked
+    assert why in str(appended.value)
     assert path.read_bytes() == before  # nothing was added, no new chain was started
+
+
+def test_check_verifies_the_whole_chain_not_only_the_last_line(tmp_path: Path) -> None:
+    path = write_trail(tmp_path / "default.audit.jsonl", ["billing", "orders", "audits", "ops"])
+    lines = raw_lines(path)
+    save_lines(path, [*lines[:2], lines[2].replace(b"audits", b"audit5"), *lines[3:]])
+    before = path.read_bytes()
+
+    with pytest.raises(IacError, match=r"damaged: line 3: record was edited"):
+        AuditLog(path, run_id="r", actor="user:a").check()
+    assert path.read_bytes() == before
 
 
 def test_a_file_from_before_chaining_is_refused_with_a_way_out(tmp_path: Path) -> None:

@@ -175,7 +175,7 @@ def test_org_block_names_the_org_and_its_credential_variables(
     }
     applied = work.iac("apply", str(work.config), "--auto-approve")
     assert applied.exit_code == 0, applied.output
-    assert f"Target: {sandbox.url}, workspace default" in applied.output
+    assert f"Target: {sandbox.org_target()}, workspace default" in applied.output
     assert list(sandbox.by_suffix()) == ["orders-prod"]
 
     work.env = {"PROD_GENESYS_ID": CLIENT_ID}

@@ -118,7 +118,7 @@ def test_config_arriving_inline_is_not_fetched_again(work: Workdir, sandbox: San
     api_calls = [
         (r["method"], r["path"]) for r in sandbox.requests() if r["path"] != "/oauth/token"
     ]
-    assert api_calls == [("GET", LIST)]
+    assert api_calls == [("GET", "/api/v2/tokens/me"), ("GET", LIST)]  # the org, once
 
 
 def test_config_write_whose_answer_is_lost_is_not_a_conflict(

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import httpx
+import pytest
 from iac_testing.cli_world import CLIENT_SECRET, Sandbox, Workdir, config, destination
 
 
@@ -21,13 +22,76 @@ def test_apply_of_a_saved_plan_makes_exactly_the_reviewed_changes(
 ) -> None:
     work.write(config(destination("orders", "orders-prod")))
     plan_file = save(work)
-    # The configuration moves on after the review; the saved plan must not.
-    work.write(config(destination("orders", "orders-prod"), destination("extra", "extra-prod")))
     applied = work.iac("apply", plan_file)
     assert applied.exit_code == 0, applied.output
+    reviewed = json.loads(Path(plan_file).read_text())["basis"]["config_hash"]
+    assert f"from configuration {reviewed[:12]} in {work.config}" in applied.output
     assert "Apply complete! Resources: 1 added" in applied.output
     assert set(sandbox.by_suffix()) == {"orders-prod"}
     assert set(work.state()["resources"]) == {"orders"}
+
+
+def test_a_saved_plan_is_refused_once_its_configuration_moved_on(
+    work: Workdir, sandbox: Sandbox
+) -> None:
+    work.write(config(destination("orders", "orders-prod")))
+    plan_file = save(work)
+    work.write(config(destination("orders", "orders-prod"), destination("extra", "extra-prod")))
+
+    applied = work.iac("apply", plan_file)
+
+    assert applied.exit_code == 1
+    assert "The saved plan is stale and was not applied" in applied.output
+    assert f"the configuration in {work.config} is not the one it was reviewed from" in (
+        applied.output
+    )
+    assert sandbox.integrations() == []
+    assert not (work.state_dir / "default.json").exists()
+
+
+def test_a_reviewed_no_op_plan_filled_with_a_delete_plan_is_refused(
+    work: Workdir, sandbox: Sandbox
+) -> None:
+    """The attack of issue 8: the reviewed file keeps its configuration hash, but carries the
+    configuration and changes of another plan that deletes a destination."""
+    work.write(config(destination("orders", "orders-prod"), destination("audit", "audit-prod")))
+    assert work.iac("apply", str(work.config), "--auto-approve").exit_code == 0
+    reviewed = Path(save(work, "reviewed.iac"))  # no changes
+    work.write(config(destination("orders", "orders-prod")))
+    deleting = json.loads(Path(save(work, "deleting.iac")).read_text())
+    work.write(config(destination("orders", "orders-prod"), destination("audit", "audit-prod")))
+    forged = json.loads(reviewed.read_text())
+    for key in ("desired", "plan", "protected"):
+        forged[key] = deleting[key]
+    reviewed.write_text(json.dumps(forged))
+
+    applied = work.iac("apply", str(reviewed))
+
+    assert applied.exit_code == 1
+    assert "the file was edited or damaged" in applied.output
+    assert "Applying the plan" not in applied.output
+    assert set(sandbox.by_suffix()) == {"orders-prod", "audit-prod"}
+
+
+def test_a_saved_plan_finds_its_folder_from_where_plan_ran_or_from_config_dir(
+    work: Workdir, sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    work.write(config(destination("orders", "orders-prod")))
+    monkeypatch.chdir(work.root)
+    plan_file = work.root / "plan.iac"
+    assert work.iac("plan", "config", "--out", str(plan_file)).exit_code == 0
+    assert json.loads(plan_file.read_text())["config_dir"] == "config"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+
+    lost = work.iac("apply", str(plan_file))
+    assert lost.exit_code == 1
+    assert "was made from the configuration folder config, which is not here" in lost.output
+
+    applied = work.iac("apply", str(plan_file), "--config-dir", str(work.config))
+    assert applied.exit_code == 0, applied.output
+    assert set(sandbox.by_suffix()) == {"orders-prod"}
 
 
 def test_saved_plan_is_refused_after_a_live_change(work: Workdir, sandbox: Sandbox) -> None:
@@ -52,6 +116,7 @@ def test_saved_plan_is_refused_after_another_apply(work: Workdir, sandbox: Sandb
     plan_file = save(work)
     work.write(config(destination("orders", "orders-prod", name="Third")))
     assert work.iac("apply", str(work.config), "--auto-approve").exit_code == 0
+    work.write(config(destination("orders", "orders-prod", name="Second")))  # as reviewed
 
     applied = work.iac("apply", plan_file)
     assert applied.exit_code == 1

@@ -55,6 +55,11 @@ class Sandbox:
             for i in self.integrations()
         }
 
+    def org_target(self) -> str:
+        """How a target line names this org: the URL, then the org's name and id."""
+        org = httpx.get(f"{self.url}/__sandbox/org").json()
+        return f"{self.url} (org {org['orgName']}, id {org['orgId']})"
+
     def add_fault(self, **rule: Any) -> None:
         httpx.post(f"{self.url}/__sandbox/faults", json=rule).raise_for_status()
 

@@ -104,6 +104,15 @@ def test_corrupt_json_names_the_file_and_the_backup(tmp_path: Path) -> None:
     assert str(store.backup_path) in message
 
 
+def test_absurdly_nested_json_is_reported_like_any_corrupt_state(tmp_path: Path) -> None:
+    store = backends(Workspace(tmp_path)).state
+    store.path.parent.mkdir(parents=True, exist_ok=True)
+    store.path.write_text("[" * 100_000)
+
+    with pytest.raises(StateError, match="not valid JSON"):
+        store.read()
+
+
 def test_corrupt_json_without_backup_says_so(tmp_path: Path) -> None:
     store = backends(Workspace(tmp_path)).state
     tmp_path.joinpath("default.json").write_text("not json at all")
