@@ -56,11 +56,6 @@ class RunOptions:
 
 
 class RunContext:
-    # The org the credentials log in to, once ``client()`` has connected.
-    org: OrgIdentity | None = None
-    # The state on disk records no org yet (written before iac read it): the next write must.
-    org_unrecorded: bool = False
-
     def __init__(
         self,
         options: RunOptions,
@@ -77,6 +72,10 @@ class RunContext:
         self.workspace = Workspace(options.state_dir, options.workspace, options.backend)
         self.backends = backends(self.workspace)
         self.store = self.backends.state
+        # The org the credentials log in to, once ``client()`` has connected.
+        self.org: OrgIdentity | None = None
+        # The stored state records no org yet (written before iac read it): the next write must.
+        self.org_unrecorded = False
         self.run_id = str(uuid.uuid4())
         self.metrics = RunMetrics(command, options.workspace, self.run_id)
         self._stack = contextlib.ExitStack()

@@ -126,44 +126,47 @@ def test_secrets_reach_no_file_and_no_output(work: Workdir, sandbox: Sandbox) ->
 
 
 def test_sandbox_serve_runs_standalone_and_stops_on_interrupt(tmp_path: Path) -> None:
+    _serve_answer_and_stop(tmp_path, "SIGINT")
+
+
+def test_sandbox_serve_stops_on_sigterm(tmp_path: Path) -> None:
+    _serve_answer_and_stop(tmp_path, "SIGTERM")
+
+
+def test_sandbox_serve_started_with_sigint_ignored_still_stops_on_interrupt(
+    tmp_path: Path,
+) -> None:
+    """A shell starts background jobs (``iac sandbox serve &``) with SIGINT ignored."""
+    _serve_answer_and_stop(tmp_path, "SIGINT", ignore_sigint=True)
+
+
+def _serve_answer_and_stop(
+    tmp_path: Path, signal_name: str, *, ignore_sigint: bool = False
+) -> None:
+    """Serve, log in with the printed credentials, stop with a signal: exit 0, org kept."""
     import signal
-    import socket
 
     import httpx
+    from iac_testing.served_sandbox import DEADLINE, served_sandbox
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    data_file = tmp_path / "org.json"
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "iac",
-            "sandbox",
-            "serve",
-            "--port",
-            str(port),
-            "--data-file",
-            str(data_file),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert server.stdout is not None
-        first = server.stdout.readline()
-        assert f"listening on http://127.0.0.1:{port}" in first
+    with served_sandbox(tmp_path, ignore_sigint=ignore_sigint) as served:
+        assert f"listening on http://127.0.0.1:{served.port}" in served.lines[0], served.output()
+        assert served.url == f"http://127.0.0.1:{served.port}"
         token = httpx.post(
-            f"http://127.0.0.1:{port}/oauth/token",
+            f"{served.url}/oauth/token",
             data={"grant_type": "client_credentials"},
-            auth=("sandbox-client", "sandbox-secret"),
+            auth=(
+                served.variables["GENESYSCLOUD_OAUTHCLIENT_ID"],
+                served.variables["GENESYSCLOUD_OAUTHCLIENT_SECRET"],
+            ),
+            timeout=DEADLINE,
+            trust_env=False,
         )
-        assert token.status_code == 200
-    finally:
-        server.send_signal(signal.SIGINT)
-        assert server.wait(timeout=10) == 0
-    assert data_file.exists()
+        assert token.status_code == 200, token.text
+        assert token.json()["access_token"]
+        code = served.stop(signal.Signals[signal_name])
+        assert code == 0, f"exit code {code} after {signal_name}\n{served.output()}"
+    assert served.data_file.exists()
 
 
 def test_in_ci_a_run_without_credentials_fails_instead_of_using_the_sandbox(
@@ -265,3 +268,30 @@ def test_answering_no_writes_neither_state_nor_audit(work: Workdir, sandbox: San
     assert declined.exit_code == 1
     assert (work.state_dir / "default.json").read_text() == state_before
     assert (work.state_dir / "default.audit.jsonl").read_text() == audit_before
+
+
+def test_an_audit_trail_damaged_above_its_last_line_stops_the_apply(
+    work: Workdir, sandbox: Sandbox
+) -> None:
+    work.write(
+        config(
+            destination("orders", "orders-prod"),
+            destination("billing", "billing-prod"),
+            destination("audit", "audit-prod"),
+        )
+    )
+    assert work.iac("apply", str(work.config), "--auto-approve").exit_code == 0
+    trail = work.state_dir / "default.audit.jsonl"
+    lines = trail.read_bytes().splitlines(keepends=True)
+    assert len(lines) >= 3
+    lines[2] = lines[2].replace(b'"succeeded"', b'"failed"')  # someone rewrites history
+    trail.write_bytes(b"".join(lines))
+    damaged, ids_before = trail.read_bytes(), {i["id"] for i in sandbox.integrations()}
+    work.write(config(destination("orders", "orders-prod")))  # would delete two
+
+    refused = work.iac("apply", str(work.config), "--auto-approve")
+
+    assert refused.exit_code == 1
+    assert f"The audit file {trail} is damaged: line 3:" in refused.output
+    assert trail.read_bytes() == damaged
+    assert {i["id"] for i in sandbox.integrations()} == ids_before
