@@ -10,7 +10,7 @@ audit commands use it and must start instantly, and runs on local files never lo
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,6 +84,10 @@ class Backends:
     state: StateBackend
     # (run_id, actor) -> the trail a run appends to
     audit: Callable[[str, str], AuditTrail]
+    # The trail as file lines (each ending in b"\n"; [] when empty), and records copied in
+    # from another trail as they are, each continuing the chain (``iac state push``/``pull``).
+    audit_lines: Callable[[], list[bytes]]
+    copy_audit_lines: Callable[[Sequence[bytes]], int]
 
     def lock(self, operation: str, timeout: float = 0.0) -> AbstractContextManager[object]:
         return self.state.lock(operation, timeout)
@@ -97,25 +101,29 @@ def backends(workspace: Workspace) -> Backends:
         from iac.pg.session import Session
 
         return postgres_backends(Session(workspace.backend), workspace.name)
-    from iac.audit.log import AuditLog
+    from iac.audit.log import AuditLog, append_lines, read_lines
     from iac.state.store import LocalStateStore
 
     audit_file = workspace.audit_file
     return Backends(
         state=LocalStateStore(workspace.state_file, workspace.backup_file, workspace.lock_file),
         audit=lambda run_id, actor: AuditLog(audit_file, run_id=run_id, actor=actor),
+        audit_lines=lambda: read_lines(audit_file),
+        copy_audit_lines=lambda lines: append_lines(audit_file, lines),
     )
 
 
 def postgres_backends(session: Session, name: str) -> Backends:
     """A workspace in the database: state, lock and audit trail share the session's one
     connection, which the lock holds for the run and closes when it is released."""
-    from iac.audit.table import AuditTable
+    from iac.audit.table import AuditTable, append_lines, read_lines
     from iac.state.postgres import PostgresStateStore
 
     return Backends(
         state=PostgresStateStore(session, name),
         audit=lambda run_id, actor: AuditTable(session, name, run_id=run_id, actor=actor),
+        audit_lines=lambda: read_lines(session, name),
+        copy_audit_lines=lambda lines: append_lines(session, name, lines),
     )
 
 

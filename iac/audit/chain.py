@@ -109,6 +109,17 @@ def check_line(content: bytes) -> tuple[dict[str, Any] | None, str | None]:
     return record, None
 
 
+def continuation_problem(record: Mapping[str, Any], last_seq: int, prev_hash: str) -> str | None:
+    """Why a record copied from another trail does not follow a trail ending at ``last_seq``
+    (whose last hash is ``prev_hash``); None when it does."""
+    if (record["seq"], record["prev_hash"]) == (last_seq + 1, prev_hash):
+        return None
+    return (
+        f"it does not continue the trail (it is seq {record['seq']}, chained to "
+        f"{record['prev_hash'][:12]}; the trail ends at seq {last_seq}, {prev_hash[:12]})"
+    )
+
+
 def _line_of_seq(rest: Iterator[tuple[int, bytes]], seq: int) -> int | None:
     """The line holding record ``seq`` among the lines still to come, to tell reordering
     from removal (verification stops at this line, so it may consume the rest)."""

@@ -10,12 +10,21 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, NoReturn, Protocol
 
-from iac.audit.chain import FIELDS, GENESIS_HASH, check_line, encode_line, record_hash, verify
+from iac.audit.chain import (
+    FIELDS,
+    GENESIS_HASH,
+    check_line,
+    continuation_problem,
+    encode_line,
+    record_hash,
+    verify,
+)
 from iac.errors import IacError
 from iac.redact import redact
 
@@ -103,7 +112,7 @@ class AuditLog:
         finally:
             os.close(fd)
         if not report.ok:
-            self._damaged(f"line {report.first_bad_line}: {report.problem}")
+            _damaged(self.path, f"line {report.first_bad_line}: {report.problem}")
 
     def append(self, record: AuditRecord) -> dict[str, Any]:
         """Write one record chained to the file's last one; returns the line as written."""
@@ -114,7 +123,7 @@ class AuditLog:
             # The tail is read under the lock on every append, so two processes writing one
             # file still produce one chain rather than a fork (reading it costs one seek).
             fcntl.flock(fd, fcntl.LOCK_EX)
-            prev_hash, last_seq = self._tail(fd)
+            prev_hash, last_seq = _tail(fd, self.path)
             line = build_line(
                 record, run_id=self.run_id, actor=self.actor, seq=last_seq + 1, prev_hash=prev_hash
             )
@@ -126,33 +135,79 @@ class AuditLog:
             os.close(fd)  # also releases the lock
         return line
 
-    def _tail(self, fd: int) -> tuple[str, int]:
-        """The last record's hash and seq, reading only the end of the file."""
-        size = os.fstat(fd).st_size
-        if size == 0:
-            return GENESIS_HASH, 0
-        if os.pread(fd, 1, size - 1) != b"\n":
-            self._damaged("its last line is incomplete (no newline at the end)")
-        chunks: list[bytes] = []
-        end = size - 1  # the last line's newline
-        while end > 0:
-            start = max(0, end - _TAIL_CHUNK)
-            chunk = os.pread(fd, end - start, start)
-            newline = chunk.rfind(b"\n")
-            if newline >= 0:
-                chunks.append(chunk[newline + 1 :])
-                break
-            chunks.append(chunk)
-            end = start
-        record, problem = check_line(b"".join(reversed(chunks)))
-        if record is None:
-            self._damaged(f"its last line is not a valid record: {problem}")
-        return record["hash"], record["seq"]
 
-    def _damaged(self, why: str) -> NoReturn:
-        raise IacError(
-            f"The audit file {self.path} is damaged: {why}. iac will not append to it, so that "
-            f"no change is recorded in a broken chain. Run `iac audit verify --file {self.path}` "
-            "to find the damage; keep the file as evidence and move it aside to start a new "
-            "trail."
-        )
+def read_lines(path: Path) -> list[bytes]:
+    """The file's records as lines, each with its b"\n" (split on it only, as ``verify``
+    reads them); [] when there is no file."""
+    try:
+        with Path(path).open("rb") as file:
+            return list(file)
+    except FileNotFoundError:
+        return []
+
+
+def append_lines(path: Path, lines: Iterable[bytes]) -> int:
+    """Append records copied from another trail (``iac state pull``) as they are.
+
+    Each must be a valid record continuing the chain from the file's last one; otherwise
+    nothing is appended. Returns how many were.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        prev_hash, last_seq = _tail(fd, path)
+        copied: list[bytes] = []
+        for number, raw in enumerate(lines, start=1):
+            content = raw[:-1] if raw.endswith(b"\n") else raw
+            record, problem = check_line(content)
+            if record is not None:
+                problem = continuation_problem(record, last_seq, prev_hash)
+            if record is None or problem is not None:
+                raise IacError(
+                    f"Record {number} to copy into the audit file {path} is refused: {problem}. "
+                    "Nothing was copied."
+                )
+            copied.append(content + b"\n")
+            prev_hash, last_seq = record["hash"], record["seq"]
+        data = b"".join(copied)
+        while data:  # one write: readers see all the records or (on a crash) a torn tail
+            data = data[os.write(fd, data) :]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    return len(copied)
+
+
+def _tail(fd: int, path: Path) -> tuple[str, int]:
+    """The last record's hash and seq, reading only the end of the file."""
+    size = os.fstat(fd).st_size
+    if size == 0:
+        return GENESIS_HASH, 0
+    if os.pread(fd, 1, size - 1) != b"\n":
+        _damaged(path, "its last line is incomplete (no newline at the end)")
+    chunks: list[bytes] = []
+    end = size - 1  # the last line's newline
+    while end > 0:
+        start = max(0, end - _TAIL_CHUNK)
+        chunk = os.pread(fd, end - start, start)
+        newline = chunk.rfind(b"\n")
+        if newline >= 0:
+            chunks.append(chunk[newline + 1 :])
+            break
+        chunks.append(chunk)
+        end = start
+    record, problem = check_line(b"".join(reversed(chunks)))
+    if record is None:
+        _damaged(path, f"its last line is not a valid record: {problem}")
+    return record["hash"], record["seq"]
+
+
+def _damaged(path: Path, why: str) -> NoReturn:
+    raise IacError(
+        f"The audit file {path} is damaged: {why}. iac will not append to it, so that "
+        f"no change is recorded in a broken chain. Run `iac audit verify --file {path}` "
+        "to find the damage; keep the file as evidence and move it aside to start a new "
+        "trail."
+    )

@@ -15,7 +15,13 @@ from typing import Any, NoReturn
 
 import psycopg
 
-from iac.audit.chain import GENESIS_HASH, check_line, encode_line, verify_lines
+from iac.audit.chain import (
+    GENESIS_HASH,
+    check_line,
+    continuation_problem,
+    encode_line,
+    verify_lines,
+)
 from iac.audit.log import AuditRecord, build_line
 from iac.errors import IacError
 from iac.pg.session import Session
@@ -68,15 +74,8 @@ def append_lines(session: Session, workspace: str, lines: Iterable[bytes]) -> in
         for number, raw in enumerate(lines, start=1):
             content = raw[:-1] if raw.endswith(b"\n") else raw
             record, problem = check_line(content)
-            if record is not None and (record["seq"], record["prev_hash"]) != (
-                last_seq + 1,
-                prev_hash,
-            ):
-                problem = (
-                    f"it does not continue the trail (it is seq {record['seq']}, chained to "
-                    f"{record['prev_hash'][:12]}; the trail ends at seq {last_seq}, "
-                    f"{prev_hash[:12]})"
-                )
+            if record is not None:
+                problem = continuation_problem(record, last_seq, prev_hash)
             if record is None or problem is not None:
                 raise IacError(
                     f"Record {number} to copy into the audit trail of workspace {workspace} in "

@@ -17,6 +17,7 @@ from iac.cli.applying import apply, destroy
 from iac.cli.audit import audit
 from iac.cli.planning import drift, plan, validate
 from iac.cli.sandbox import sandbox
+from iac.cli.state import state, workspace
 from iac.errors import IacError
 
 
@@ -64,7 +65,19 @@ def cli() -> None:
     """Plan and apply Genesys Cloud EventBridge destinations declared in YAML."""
 
 
-for command in (validate, plan, apply, drift, import_, export, destroy, sandbox, audit):
+for command in (
+    validate,
+    plan,
+    apply,
+    drift,
+    import_,
+    export,
+    destroy,
+    sandbox,
+    audit,
+    state,
+    workspace,
+):
     cli.add_command(command)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 FORMAT_VERSION = 1
@@ -67,3 +68,15 @@ class State:
 
     def without_resource(self, key: str) -> State:
         return replace(self, resources={k: v for k, v in self.resources.items() if k != key})
+
+
+@dataclass(frozen=True)
+class StoredWorkspace:
+    """One workspace a backend holds, as ``iac workspace list`` shows it."""
+
+    name: str
+    lineage: str | None  # None: no state (only audit records), or one that cannot be read
+    serial: int | None
+    written_at: datetime | None  # when the state was last written
+    audit_records: int
+    problem: str | None = None  # why the state cannot be read (a damaged local file)

@@ -9,14 +9,13 @@ refused instead of silently undoing another run's. The lock is ``iac.state.pg_lo
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from datetime import datetime
+from dataclasses import replace
 
 from iac.pg.session import Session
 from iac.state.document import DocumentError, UnsupportedVersion, decode, encode
-from iac.state.model import State
+from iac.state.model import State, StoredWorkspace
 from iac.state.pg_lock import PostgresLock
-from iac.state.store import StateError
+from iac.state.store import StateError, describe
 
 _INSERT_FIRST = """
     INSERT INTO states (workspace, lineage, serial, document)
@@ -36,16 +35,19 @@ _COMPARE_AND_SWAP = """
     WHERE workspace = %s AND lineage = %s AND serial = %s
 """
 
-
-@dataclass(frozen=True)
-class StoredWorkspace:
-    """One workspace a database holds, as ``iac workspace list`` would show it."""
-
-    name: str
-    lineage: str | None
-    serial: int | None
-    written_at: datetime | None
-    audit_records: int
+# A copy from elsewhere (``iac state push``) keeps its lineage and serial, even over another
+# lineage (--force); the version it replaces is kept like any other.
+_REPLACE = """
+    UPDATE states SET
+        previous_serial = serial,
+        previous_document = document,
+        previous_written_at = written_at,
+        lineage = %s,
+        serial = %s,
+        document = %s,
+        written_at = now()
+    WHERE workspace = %s AND lineage = %s AND serial = %s
+"""
 
 
 class PostgresStateStore:
@@ -104,6 +106,43 @@ class PostgresStateStore:
                 found = cursor.fetchone()
                 raise self._stale(state, None if found is None else (found[0], found[1]))
         return written
+
+    def import_state(self, state: State, *, over: State | None) -> State:
+        """``state`` as it is (lineage and serial kept), in one transaction that compares and
+        swaps against ``over``, the version the caller read (None: no state)."""
+        document = encode(state)
+        with self.session.transaction() as cursor:
+            cursor.execute(
+                "INSERT INTO workspaces (name) VALUES (%s) ON CONFLICT (name) DO NOTHING",
+                (self.workspace,),
+            )
+            if over is None:
+                cursor.execute(
+                    _INSERT_FIRST, (self.workspace, state.lineage, state.serial, document)
+                )
+            else:
+                cursor.execute(
+                    _REPLACE,
+                    (
+                        state.lineage,
+                        state.serial,
+                        document,
+                        self.workspace,
+                        over.lineage,
+                        over.serial,
+                    ),
+                )
+            if cursor.rowcount != 1:
+                cursor.execute(
+                    "SELECT document FROM states WHERE workspace = %s", (self.workspace,)
+                )
+                found = cursor.fetchone()
+                now = None if found is None else self._decode(found[0], None)
+                raise StateError(
+                    f"Refusing to write the state of {self.where}: it was read as "
+                    f"{describe(over)}, but now holds {describe(now)}. Nothing was written."
+                )
+        return state
 
     def _stale(self, state: State, found: tuple[str, int] | None) -> StateError:
         read = f"serial {state.serial}" if state.serial else "no state"

@@ -29,6 +29,12 @@ class StateBackend(Protocol):
 
     def write(self, state: State) -> State: ...
 
+    def import_state(self, state: State, *, over: State | None) -> State:
+        """Write ``state`` as it is, lineage and serial kept (a copy from another backend,
+        ``iac state push``/``pull``), only over the version the caller read: ``over``, or no
+        state at all when None. Otherwise raise StateError and write nothing."""
+        ...
+
     def lock(self, operation: str, timeout: float) -> AbstractContextManager[object]:
         """The workspace's exclusive lock for one run (taken on ``__enter__``)."""
         ...
@@ -58,15 +64,40 @@ class LocalStateStore:
     def write(self, state: State) -> State:
         """Write ``state`` with its serial incremented; returns what was written."""
         written = replace(state, serial=state.serial + 1)
-        payload = encode(written)
+        self._put(encode(written))
+        return written
+
+    def import_state(self, state: State, *, over: State | None) -> State:
+        """``state`` as it is, over ``over`` only (see ``StateBackend``); the caller holds the
+        lock, so the check and the write see the same file. The replaced version is kept as
+        the backup."""
+        found = self.read()
+        if version_of(found) != version_of(over):
+            raise StateError(
+                f"Refusing to write the state of {self.path}: it was read as {describe(over)}, "
+                f"but now holds {describe(found)}. Nothing was written."
+            )
+        self._put(encode(state))
+        return state
+
+    def _put(self, payload: str) -> None:
         if self.path.exists():
             # A hard link keeps the previous version without a window where no state exists.
             self.backup_path.unlink(missing_ok=True)
             os.link(self.path, self.backup_path)
         write_atomic(self.path, payload, mode=0o600)  # ids and history: owner only
-        return written
 
     def _restore_hint(self) -> str:
         if self.backup_path.exists():
             return f"the previous version is in {self.backup_path}"
         return "no backup exists"
+
+
+def version_of(state: State | None) -> tuple[str, int] | None:
+    """What a compare-and-swap compares: the lineage and serial (None: no state)."""
+    return None if state is None else (state.lineage, state.serial)
+
+
+def describe(state: State | None) -> str:
+    """``serial 3 of lineage 1b2c...`` (or ``no state``), for messages."""
+    return "no state" if state is None else f"serial {state.serial} of lineage {state.lineage}"
