@@ -26,7 +26,7 @@ async def import_destination(ctx: RunContext, key: str, integration_id: str) -> 
     owner = next((k for k, r in ctx.state.resources.items() if r.id == integration_id), None)
     if owner:
         raise IacError(f"integration {integration_id} is already managed as {owner!r}.")
-    audit = ctx.audit()
+    audit = ctx.prepare_writes()
     async with ctx.client() as client:
         found = await client.get_destination(integration_id)
     if found is None:

@@ -62,7 +62,7 @@ async def apply_changes(
             computed = await still_valid(ctx, saved, client)
             auto_approve = True  # a saved plan was reviewed and approved already
         view.planned(computed)
-        audit = ctx.audit()
+        audit = ctx.prepare_writes()
         if computed.has_changes and not auto_approve:
             # Before anything is written: a "no" leaves state and audit trail untouched.
             view.confirm(

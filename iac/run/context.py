@@ -156,10 +156,12 @@ class RunContext:
         self.state = self.store.write(state)
         self.org_unrecorded = False
 
-    def audit(self) -> AuditTrail:
-        """The audit trail, checked: a damaged one stops the run before anything changes."""
+    def prepare_writes(self) -> AuditTrail:
+        """The audit trail, once this run is known to be able to record what it changes: a
+        damaged trail, or a state or trail it may not write, stops it before Genesys does."""
         from iac.audit import detect_actor
 
+        self.store.check_writable()
         audit = self.backends.audit_log(run_id=self.run_id, actor=detect_actor(os.environ))
         audit.check()
         return audit

@@ -26,7 +26,7 @@ async def refresh_only(ctx: RunContext, view: RefreshView, *, auto_approve: bool
     if not report.drift:
         return RefreshOutcome(accepted=0)
     view.drifted(report)
-    audit = ctx.audit()
+    audit = ctx.prepare_writes()
     if not auto_approve:
         view.confirm("accept these values into the state (Genesys is not changed)")
     state = ctx.state

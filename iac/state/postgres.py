@@ -81,6 +81,20 @@ class PostgresStateStore:
             return None
         return self._decode(rows[0][0], None)
 
+    def check_writable(self) -> None:
+        rows = self.session.query(
+            "SELECT current_user, has_table_privilege('workspaces', 'INSERT'),"
+            " has_table_privilege('states', 'INSERT, UPDATE'),"
+            " has_table_privilege('audit_records', 'INSERT')"
+        )
+        user, *rights = rows[0]
+        if not all(rights):
+            raise StateError(
+                f"The database role {user} may not write the state and audit trail of "
+                f"{self.where}: iac stops before changing Genesys, since it could not record "
+                "the change. Use a role with write rights (see docs/ci.md) for apply."
+            )
+
     def write(self, state: State) -> State:
         """Write ``state`` with its serial incremented, only over the version it was read from."""
         written = replace(state, serial=state.serial + 1)

@@ -39,6 +39,11 @@ class StateBackend(Protocol):
         """The workspace's exclusive lock for one run (taken on ``__enter__``)."""
         ...
 
+    def check_writable(self) -> None:
+        """Raise StateError unless this run may write the state (and its audit trail):
+        checked before Genesys is changed, so no change lands that cannot be recorded."""
+        ...
+
 
 class LocalStateStore:
     def __init__(self, path: Path, backup_path: Path, lock_path: Path) -> None:
@@ -86,6 +91,16 @@ class LocalStateStore:
             self.backup_path.unlink(missing_ok=True)
             os.link(self.path, self.backup_path)
         write_atomic(self.path, payload, mode=0o600)  # ids and history: owner only
+
+    def check_writable(self) -> None:
+        for path in (self.path, self.path.parent):
+            if path.exists():
+                if not os.access(path, os.W_OK):
+                    raise StateError(
+                        f"{path} is not writable by this user: iac stops before changing "
+                        "Genesys, since it could not record the change."
+                    )
+                return
 
     def _restore_hint(self) -> str:
         if self.backup_path.exists():

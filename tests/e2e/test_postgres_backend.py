@@ -233,3 +233,31 @@ print(sorted(m for m in sys.modules if m.split(".")[0] in ("psycopg", "iac") and
     )
     assert ran.returncode == 0, ran.stderr
     assert ran.stdout.strip() == "[]", ran.stdout
+
+
+def test_a_role_that_may_only_read_is_refused_before_genesys_changes(
+    pg: Database, work: Workdir, sandbox: Sandbox
+) -> None:
+    team = on(pg, work)
+    assert team.iac("apply", str(team.config), "--auto-approve").exit_code == 0
+    reader = f"reader_{pg.name}"
+    with pg.admin() as conn:  # docs/ci.md's plan role: reads everything, holds the lock row
+        conn.execute(f"CREATE ROLE {reader} LOGIN PASSWORD 'reader-pw'".encode())
+        conn.execute(f"GRANT USAGE ON SCHEMA iac TO {reader}".encode())
+        conn.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA iac TO {reader}".encode())
+        conn.execute(f"GRANT INSERT, UPDATE, DELETE ON iac.locks TO {reader}".encode())
+    url = pg.url(password=False).replace("postgresql://iac@", f"postgresql://{reader}@")
+    env = {**team.env, "IAC_BACKEND": url, "PGPASSWORD": "reader-pw"}
+    as_reader = Workdir(root=team.root, env=env)
+    as_reader.write(config(destination("orders", "orders-prod"), destination("new", "new-prod")))
+    before = {i["id"] for i in sandbox.integrations()}
+
+    planned = as_reader.iac("plan", str(as_reader.config))
+    refused = as_reader.iac("apply", str(as_reader.config), "--auto-approve")
+
+    assert planned.exit_code == 0, planned.output  # reading is all a plan needs
+    assert refused.exit_code == 1
+    assert f"The database role {reader} may not write the state and audit trail" in (
+        refused.output
+    )
+    assert {i["id"] for i in sandbox.integrations()} == before

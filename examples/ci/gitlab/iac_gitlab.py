@@ -5,6 +5,8 @@ Standard library only (runs in the job's Python before or without the project's 
     python iac_gitlab.py note ENV...          post or update the MR note with out/<env>/plan.md
     python iac_gitlab.py fetch-plan ENV DEST  download the plan the merged MR's pipeline saved
 
+note uses IAC_NOTE_TOKEN (scope api: it writes a note); fetch-plan uses IAC_BOT_TOKEN, which
+only reads (scope read_api). Neither touches state: that is in the database, written by iac.
 fetch-plan exits 0 when it wrote DEST, 3 when there is no reviewed plan (direct push, expired
 artifacts, plan job failed), 1 on API errors.
 """
@@ -58,7 +60,10 @@ def note_body(environments: list[str], out: Path, pipeline_url: str, sha: str) -
             "</details>",
             "",
         ]
-    parts.append(f"Plans saved by {pipeline_url}; merging applies exactly them.")
+    parts.append(
+        f"Plans saved by {pipeline_url}; merging applies exactly them (re-planned if the org "
+        "or the state changed meanwhile)."
+    )
     return "\n".join(parts)
 
 
