@@ -31,19 +31,25 @@ def sandbox() -> None:
     type=click.Path(path_type=Path, dir_okay=False, exists=True),
     help="JSON list of fault rules to start with.",
 )
+@click.option(
+    "--behaviour-file",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="JSON object of modes for unverified API behaviour (see README, The sandbox).",
+)
 @click.option("--activation-delay", type=click.FloatRange(min=0), help="Seconds to ACTIVE.")
 @click.option("--rate-limit", type=click.IntRange(min=1), help="Requests per minute per token.")
 def serve(
     port: int,
     data_file: Path,
     faults_file: Path | None,
+    behaviour_file: Path | None,
     activation_delay: float | None,
     rate_limit: int | None,
 ) -> None:
     """Serve the sandbox on 127.0.0.1:PORT until interrupted (Ctrl-C or SIGTERM)."""
     from iac.sandbox import SandboxOptions, SandboxServer
 
-    overrides: dict[str, Any] = {"faults_file": faults_file}
+    overrides: dict[str, Any] = {"faults_file": faults_file, "behaviour_file": behaviour_file}
     if activation_delay is not None:
         overrides["activation_delay"] = activation_delay
     if rate_limit is not None:

@@ -1,4 +1,10 @@
-"""What happens after an integration is enabled: how long it activates, and how it ends."""
+"""What happens after an integration is enabled: how long it activates, and how it ends.
+
+ASSUMPTION: enabling goes ACTIVATING, then ACTIVE or ERROR after a delay (``delay``, 1 s by
+default) with the reason in reportedState.detail.message only; disabling goes straight to
+INACTIVE (no DEACTIVATING seen). Settled by: PATCH intendedState ENABLED, then DISABLED, on a
+real integration, polling GET every 100 ms and recording each reportedState.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +27,19 @@ class FailureRule:
 class Outcome:
     code: str  # ACTIVE or ERROR
     message: str | None
+
+
+def resolve_state(state: dict[str, Any], now: float) -> tuple[str, str | None, float]:
+    """(code, detail message, last updated) of a stored reported state at ``now``.
+
+    Activation is settled lazily from stored wall-clock times, so it also completes
+    across a restart of the sandbox.
+    """
+    if state["code"] == "ACTIVATING":
+        if now >= state["settlesAt"]:
+            return state["outcome"], state.get("message"), state["settlesAt"]
+        return "ACTIVATING", None, state["since"]  # the outcome is not told before it happens
+    return state["code"], state.get("message"), state["since"]
 
 
 class ActivationPolicy:

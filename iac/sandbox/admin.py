@@ -13,6 +13,9 @@
   scopes (``[]``: not scope-restricted) and role permissions (``domain:entity:action``,
   ``*`` for any one segment) of the sandbox client. A PUT may carry either key and replaces
   that list as a whole; it applies at once, to tokens already issued too.
+- ``GET|PUT /__sandbox/behaviour``: the modes for unverified API behaviour (see
+  ``behaviour.py``). A PUT replaces the whole object (absent keys: defaults; ``{}`` resets)
+  and answers the result; a bad one is a 400 that changes nothing.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from dataclasses import dataclass
 from iac.sandbox import faults as faults_mod
 from iac.sandbox import views
 from iac.sandbox.activation import ActivationPolicy
+from iac.sandbox.behaviour import BehaviourSetting
 from iac.sandbox.body import parse_json, parse_object
 from iac.sandbox.errors import ApiError, bad_request, not_found
 from iac.sandbox.faults import FaultBook
@@ -44,6 +48,7 @@ class Admin:
     activation: ActivationPolicy
     tokens: TokenStore
     grants: Grants
+    behaviour: BehaviourSetting
 
     def handle(self, method: str, path: str, body: bytes) -> Reply:
         try:
@@ -80,6 +85,10 @@ class Admin:
         if key == ("PUT", "/__sandbox/grants"):
             self.grants.update(parse_object(body))
             return Reply.ok(self.grants.to_json())
+        if key == ("GET", "/__sandbox/behaviour"):
+            return Reply.ok(self.behaviour.current.to_json())
+        if key == ("PUT", "/__sandbox/behaviour"):
+            return Reply.ok(self.behaviour.replace(parse_json(body)).to_json())
         if key == ("DELETE", "/__sandbox/tokens"):
             return Reply.ok({"revoked": self.tokens.revoke_all()})
         if key == ("POST", "/__sandbox/integrations"):

@@ -39,18 +39,30 @@ def type_summary() -> dict[str, Any]:
     }
 
 
-def type_detail() -> dict[str, Any]:
-    """GET /api/v2/integrations/types/{id}: the summary plus schema links."""
-    return {
+def type_detail(max_instances: int | None = None) -> dict[str, Any]:
+    """GET /api/v2/integrations/types/{id}: the summary plus schema links.
+
+    ``maxInstances`` (behaviour ``max_instances``) is sent only when there is a cap.
+    ASSUMPTION: the type's real maxInstances is unknown; with no cap the key is left out.
+    Settled by: GET /api/v2/integrations/types/amazon-eventbridge-source on a real org.
+    """
+    out: dict[str, Any] = {
         **type_summary(),
         "configPropertiesSchemaUri": f"{TYPE_URI}/configschemas/properties",
         "configAdvancedSchemaUri": f"{TYPE_URI}/configschemas/advanced",
         "nonInstallable": False,
     }
+    if max_instances is not None:
+        out["maxInstances"] = max_instances
+    return out
 
 
 def properties_schema() -> dict[str, Any]:
-    """A JsonSchemaDocument describing the same rules validate_properties enforces."""
+    """A JsonSchemaDocument describing the same rules validate_properties enforces.
+
+    ASSUMPTION: the real schema's contents are unknown. Settled by: GET
+    /api/v2/integrations/types/amazon-eventbridge-source/configschemas/properties on a real org.
+    """
     return {
         "id": f"{TYPE_URI}/configschemas/properties",
         "$schema": "http://json-schema.org/draft-04/schema#",
@@ -92,7 +104,12 @@ def _bad(prop: str, rule: str) -> Exception:
 
 
 def validate_properties(props: dict[str, Any]) -> None:
-    """Raise a 400 naming the first offending property; absent properties are allowed."""
+    """Raise a 400 naming the first offending property; absent properties are allowed.
+
+    ASSUMPTION: the rules (and the invalid.value code) are the CX as Code module's, not
+    Genesys' own, which are unpublished. Settled by: GET .../configschemas/properties of this
+    type on a real org, and PUTs of values at each rule's edge.
+    """
     for key in props:
         if key not in REQUIRED_PROPERTIES:
             raise invalid_value(

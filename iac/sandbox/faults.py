@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from iac.sandbox.errors import ApiError, bad_request, error_body
+from iac.sandbox.errors import ApiError, SandboxStartError, bad_request, error_body
 
 ACTIONS = ("respond", "drop_after_commit")
 _KEYS = {
@@ -48,6 +48,12 @@ class FaultRule:
 
     def response(self) -> tuple[int, dict[str, Any], dict[str, str]]:
         message = self.message or f"Injected fault: HTTP {self.status}."
+        if self.status == 429 and self.retry_after is not None and self.message is None:
+            # the normalized 429 text (code: errors.DEFAULT_CODES), as rate_limited sends
+            message = (
+                "Rate limit exceeded the maximum. "
+                f"Retry the request in [{self.retry_after}] seconds"
+            )
         headers: dict[str, str] = {}
         if self.retry_after is not None:
             headers["Retry-After"] = str(self.retry_after)
@@ -128,13 +134,14 @@ def parse_rules(doc: Any) -> list[FaultRule]:
 
 
 def load_rules_file(path: Path) -> list[FaultRule]:
-    """Rules from a faults file; a bad file is a ValueError (a startup error, not an API one)."""
+    """Rules from a faults file; a bad file is a SandboxStartError (a ValueError, and one
+    line from the CLI), not an API error."""
     try:
         return parse_rules(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ValueError(f"cannot read faults file {path}: {exc}") from exc
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise SandboxStartError(f"cannot read faults file {path}: {exc}") from exc
     except ApiError as exc:
-        raise ValueError(f"bad faults file {path}: {exc.message}") from exc
+        raise SandboxStartError(f"bad faults file {path}: {exc.message}") from exc
 
 
 class FaultBook:

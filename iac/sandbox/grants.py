@@ -15,7 +15,7 @@ import threading
 import time
 from typing import Any
 
-from iac.sandbox.errors import ApiError, bad_request
+from iac.sandbox.errors import ApiError, SandboxStartError, bad_request
 
 READ_SCOPES = ("integrations", "integrations:readonly")
 WRITE_SCOPES = ("integrations",)
@@ -72,7 +72,7 @@ class Grants:
             self._scopes = _strings({"scopes": list(scopes)}, "scopes", False)
             self._permissions = _strings({"permissions": list(permissions)}, "permissions", True)
         except ApiError as exc:  # bad options are a startup error, not an API one
-            raise ValueError(f"bad sandbox grants: {exc.body()['message']}") from exc
+            raise SandboxStartError(f"bad sandbox grants: {exc.body()['message']}") from exc
 
     @property
     def scopes(self) -> tuple[str, ...]:

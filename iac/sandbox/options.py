@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 @dataclass
@@ -16,7 +18,13 @@ class SandboxOptions:
     rate_limit_per_minute: int = 300  # requests per token per window
     rate_window_seconds: float = 60.0  # window length (tests shorten it)
     token_ttl_seconds: int = 86400
-    expand_honoured: bool = True  # False: list ignores expand=config.current
+    # False: list and GET by id ignore expand=config.current. Kept as a shorthand for
+    # behaviour={"expand_honoured": False}; a behaviour that sets the key wins.
+    expand_honoured: bool = True
+    # Modes for unverified API behaviour (see behaviour.py), e.g. {"version_conflict_status":
+    # 400}; absent keys keep today's behaviour. Checked at start (SandboxStartError).
+    behaviour: Mapping[str, Any] | None = None
+    behaviour_file: Path | None = None  # a JSON object of modes; ``behaviour``'s keys win
     faults_file: Path | None = None  # JSON list of fault rules loaded at start
     seed: int | None = None  # for probability faults
     # OAuth scopes of the client; empty: created without scopes, so not scope-restricted

@@ -17,26 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from iac.atomic import write_atomic
-from iac.sandbox import eventbridge
-from iac.sandbox.activation import ActivationPolicy
-from iac.sandbox.errors import ApiError, bad_request, invalid_value, not_found
+from iac.sandbox import eventbridge, rules
+from iac.sandbox.activation import ActivationPolicy, resolve_state
+from iac.sandbox.behaviour import Behaviour, BehaviourSetting
+from iac.sandbox.errors import bad_request, invalid_value, not_found
 
 Record = dict[str, Any]
 INTENDED_STATES = ("ENABLED", "DISABLED")
 _FORMAT = 1
-
-
-def resolve_state(state: dict[str, Any], now: float) -> tuple[str, str | None, float]:
-    """(code, detail message, last updated) of a stored reported state at ``now``.
-
-    Activation is settled lazily from stored wall-clock times, so it also completes
-    across a restart of the sandbox.
-    """
-    if state["code"] == "ACTIVATING":
-        if now >= state["settlesAt"]:
-            return state["outcome"], state.get("message"), state["settlesAt"]
-        return "ACTIVATING", None, state["since"]  # the outcome is not told before it happens
-    return state["code"], state.get("message"), state["since"]
 
 
 class OrgStore:
@@ -44,12 +32,17 @@ class OrgStore:
         self,
         data_file: Path | None,
         activation: ActivationPolicy,
+        behaviour: BehaviourSetting | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._lock = threading.RLock()
         self._file = data_file
         self._activation = activation
+        self._behaviour = behaviour or BehaviourSetting()
         self._clock = clock
+        # Deleted integrations still readable (delete_visible_seconds): id -> (record, until).
+        # Kept in memory only: a restart of the sandbox ends their visibility.
+        self._gone: dict[str, tuple[Record, float]] = {}
         self._data = self._load()
 
     # -- persistence -------------------------------------------------------------------
@@ -94,14 +87,26 @@ class OrgStore:
             return copy.deepcopy(self._data)
 
     def integrations(self, type_id: str | None = None) -> list[Record]:
-        """Copies, in creation order."""
+        """Copies, in creation order; deleted ones too while they are still visible."""
         with self._lock:
             recs = [r for r in self._data["integrations"] if type_id in (None, r["typeId"])]
+            recs += [r for r in self._visible_gone() if type_id in (None, r["typeId"])]
             return copy.deepcopy(sorted(recs, key=lambda r: r["seq"]))
 
     def integration(self, integration_id: str) -> Record:
+        """A copy, for reads: a deleted one still answers while it is visible."""
         with self._lock:
+            for rec in self._visible_gone():
+                if rec["id"] == integration_id:
+                    return copy.deepcopy(rec)
             return copy.deepcopy(self._find(integration_id))
+
+    def _visible_gone(self) -> list[Record]:
+        now = self._clock()
+        for gone_id, (_, until) in list(self._gone.items()):
+            if until <= now:
+                del self._gone[gone_id]
+        return [rec for rec, _ in self._gone.values()]
 
     def _find(self, integration_id: str) -> Record:
         for rec in self._data["integrations"]:
@@ -111,13 +116,22 @@ class OrgStore:
 
     # -- mutations ---------------------------------------------------------------------
 
-    def create(self, type_id: str, *, seeded: bool = False) -> Record:
+    def create(self, type_id: str, *, seeded: bool = False, name: str | None = None) -> Record:
         """POST /api/v2/integrations. ``seeded`` (admin only) lets an org hold integrations of
-        other types, as real orgs do, so clients can be shown to leave them alone."""
+        other types, as real orgs do, so clients can be shown to leave them alone; it also
+        passes the instance cap, so a test can make an org that is already over it."""
         if type_id != eventbridge.TYPE_ID and not seeded:
             raise invalid_value("Unknown integration type {type}.", {"type": type_id})
+        behaviour = self._behaviour.current
+        # ASSUMPTION (honour_create_name, default false): POST ignores the request's name and
+        # names the integration after its type. Settled by: a POST /api/v2/integrations with
+        # a name against a real org, then GET .../config/current.
+        if not (behaviour.honour_create_name and name and name.strip()):
+            name = eventbridge.TYPE_NAME
         now = self._clock()
         with self._lock:
+            if not seeded:
+                rules.check_cap(self._data["integrations"], type_id, behaviour.max_instances)
             rec: Record = {
                 "id": str(uuid.uuid4()),
                 "seq": self._data["nextSeq"],
@@ -126,8 +140,7 @@ class OrgStore:
                 "intendedState": "DISABLED",
                 "config": {
                     "version": 1,
-                    # Genesys names a new integration after its type, whatever the request says.
-                    "name": eventbridge.TYPE_NAME,
+                    "name": name,
                     "notes": "",
                     "properties": {},
                     "advanced": {},
@@ -145,26 +158,37 @@ class OrgStore:
             raise invalid_value(
                 "intendedState must be ENABLED or DISABLED, not {value}.", {"value": str(intended)}
             )
+        behaviour = self._behaviour.current
         with self._lock:
             rec = self._find(integration_id)
-            self._apply_intended_state(rec, intended)
+            self._apply_intended_state(rec, intended, behaviour)
             self._save()
             return copy.deepcopy(rec)
 
-    def _apply_intended_state(self, rec: Record, intended: str) -> None:
+    def _apply_intended_state(self, rec: Record, intended: str, behaviour: Behaviour) -> None:
         now = self._clock()
         if intended == "DISABLED":
             if rec["intendedState"] != "DISABLED":
                 rec["state"] = {"code": "INACTIVE", "since": now}
         else:
             code, _, _ = resolve_state(rec["state"], now)
-            # Enabling again only restarts activation when the last attempt failed.
-            if rec["intendedState"] != "ENABLED" or code in ("ERROR", "INACTIVE"):
-                self._start_activation(rec, now)
+            # Enabling again restarts activation only when the last attempt failed.
+            # ASSUMPTION (reenable_restarts_activation, default true): PATCH ENABLED on an
+            # integration already ENABLED but in ERROR tries again; when false it stays in
+            # ERROR until it is disabled and enabled. Settled by: a real integration in ERROR
+            # (e.g. an AWS account that refuses the partner event source), PATCH ENABLED,
+            # then GET its reportedState.
+            retry = code == "INACTIVE" or (
+                code == "ERROR" and behaviour.reenable_restarts_activation
+            )
+            if rec["intendedState"] != "ENABLED" or retry:
+                self._start_activation(rec, now, behaviour)
         rec["intendedState"] = intended
 
-    def _start_activation(self, rec: Record, now: float) -> None:
-        outcome = self._activation.outcome(rec["config"]["properties"])
+    def _start_activation(self, rec: Record, now: float, behaviour: Behaviour) -> None:
+        props = rec["config"]["properties"]
+        deferred = rules.deferred_problem(self._data["integrations"], rec, behaviour, now)
+        outcome = deferred or self._activation.outcome(props)
         rec["state"] = {
             "code": "ACTIVATING",
             "since": now,
@@ -174,11 +198,22 @@ class OrgStore:
         }
 
     def delete(self, integration_id: str) -> Record:
+        """DELETE: gone at once for every write; reads may still see it for a while.
+
+        ASSUMPTION (delete_visible_seconds, default 0): a deleted integration answers 404 at
+        once. With N > 0, GET by id, GET .../config/current and the list still show it, with
+        intendedState DELETED, for N seconds (CX as Code polls GET for up to 30 s after a
+        DELETE, which suggests a delay). Settled by: DELETE against a real org, then GET by
+        id and the list at once and every second until both stop showing it.
+        """
+        seconds = self._behaviour.current.delete_visible_seconds
         with self._lock:
             rec = self._find(integration_id)
             self._data["integrations"].remove(rec)
             self._save()
-        rec["intendedState"] = "DELETED"
+            rec["intendedState"] = "DELETED"
+            if seconds > 0:
+                self._gone[integration_id] = (copy.deepcopy(rec), self._clock() + seconds)
         return rec
 
     def put_config(self, integration_id: str, doc: dict[str, Any]) -> Record:
@@ -203,19 +238,17 @@ class OrgStore:
             raise invalid_value(
                 "Integration type {type} takes no credentials.", {"type": eventbridge.TYPE_ID}
             )
-        eventbridge.validate_properties(props)
+        behaviour = self._behaviour.current
+        at_put = behaviour.validate_properties_at == "put"
+        if at_put:
+            eventbridge.validate_properties(props)
         with self._lock:
             rec = self._find(integration_id)
             current = rec["config"]["version"]
             if version != current:
-                raise ApiError(
-                    409,
-                    "Version {sent} does not match the current version {current} of the "
-                    "configuration of integration {id}.",
-                    "conflict",
-                    {"sent": str(version), "current": str(current), "id": integration_id},
-                )
-            self._check_unique(rec, props)
+                raise rules.version_conflict(rec, version, behaviour.version_conflict_status)
+            if at_put:
+                self._check_unique(rec, props)
             rec["config"] = {
                 "version": current + 1,
                 "name": name,
@@ -224,7 +257,7 @@ class OrgStore:
                 "advanced": advanced,
                 "credentials": credentials,
             }
-            self._reactivate_if_enabled(rec)
+            self._reactivate_if_enabled(rec, behaviour)
             self._save()
             return copy.deepcopy(rec)
 
@@ -235,6 +268,7 @@ class OrgStore:
             raise bad_request(f"Unknown keys: {', '.join(sorted(unknown))}.")
         if "intendedState" in doc and doc["intendedState"] not in INTENDED_STATES:
             raise invalid_value("intendedState must be ENABLED or DISABLED.")
+        behaviour = self._behaviour.current  # an edit in the UI meets the same backend
         with self._lock:
             rec = self._find(integration_id)
             config = copy.deepcopy(rec["config"])
@@ -255,39 +289,31 @@ class OrgStore:
                         config["properties"].pop(key, None)
                     else:
                         config["properties"][key] = value
-                eventbridge.validate_properties(config["properties"])
-                self._check_unique(rec, config["properties"])
+                if behaviour.validate_properties_at == "put":
+                    eventbridge.validate_properties(config["properties"])
+                    self._check_unique(rec, config["properties"])
             if config != rec["config"]:
                 config["version"] += 1
                 rec["config"] = config
-                self._reactivate_if_enabled(rec)
+                self._reactivate_if_enabled(rec, behaviour)
             if "intendedState" in doc:
-                self._apply_intended_state(rec, doc["intendedState"])
+                self._apply_intended_state(rec, doc["intendedState"], behaviour)
             self._save()
             return copy.deepcopy(rec)
 
-    def _reactivate_if_enabled(self, rec: Record) -> None:
-        # A changed configuration of an enabled integration is pushed again, so it re-activates.
-        if rec["intendedState"] == "ENABLED":
-            self._start_activation(rec, self._clock())
-
     def _check_unique(self, rec: Record, props: dict[str, Any]) -> None:
-        mine = eventbridge.identity(props)
-        if mine is None:
-            return
-        for other in self._data["integrations"]:
-            if other is not rec and eventbridge.identity(other["config"]["properties"]) == mine:
-                raise invalid_value(
-                    "eventSourceSuffix {suffix} is already used for AWS account {account} in "
-                    "{region} by integration {other}.",
-                    {
-                        "suffix": mine[2],
-                        "account": mine[0],
-                        "region": mine[1],
-                        "other": other["id"],
-                        "property": "eventSourceSuffix",
-                    },
-                )
+        rules.check_unique(self._data["integrations"], rec, props, self._clock())
+
+    def _reactivate_if_enabled(self, rec: Record, behaviour: Behaviour) -> None:
+        """A changed configuration of an enabled integration is pushed again.
+
+        ASSUMPTION (config_change_reactivates, default true): it re-activates (ACTIVATING,
+        then ACTIVE or ERROR). When false the reported state does not move: an ACTIVE one
+        stays ACTIVE, one in ERROR stays in ERROR until disabled and enabled. Settled by: a
+        config PUT on an ENABLED integration in a real org, then GET its reportedState.
+        """
+        if rec["intendedState"] == "ENABLED" and behaviour.config_change_reactivates:
+            self._start_activation(rec, self._clock(), behaviour)
 
 
 def _object(doc: dict[str, Any], key: str) -> dict[str, Any]:

@@ -16,7 +16,12 @@ class RateDecision:
     reset_seconds: float
 
     def headers(self) -> dict[str, str]:
-        """The inin-ratelimit-* headers every API response carries (plus Retry-After on 429)."""
+        """The inin-ratelimit-* headers every API response carries (plus Retry-After on 429).
+
+        ASSUMPTION: every answer carries them (only Retry-After on a 429 is documented).
+        Settled by: the headers of a few answers from a real org. A fault rule can answer
+        without them, to test a client that paces on Retry-After alone.
+        """
         reset = max(1, math.ceil(self.reset_seconds))
         out = {
             "inin-ratelimit-count": str(self.count),

@@ -20,8 +20,9 @@ from urllib.parse import urlsplit
 from iac.sandbox.activation import ActivationPolicy
 from iac.sandbox.admin import PREFIX, Admin
 from iac.sandbox.api import Api
+from iac.sandbox.behaviour import BehaviourSetting, initial_behaviour
 from iac.sandbox.body import parse_query
-from iac.sandbox.errors import ApiError, error_body, not_found
+from iac.sandbox.errors import ApiError, error_body, not_found, rate_limited
 from iac.sandbox.faults import FaultBook, load_rules_file
 from iac.sandbox.grants import Grants
 from iac.sandbox.options import SandboxOptions
@@ -38,8 +39,11 @@ class _Sandbox:
     """Everything one server instance serves from, shared by all handler threads."""
 
     def __init__(self, data_file: Path | None, options: SandboxOptions) -> None:
+        self.behaviour = BehaviourSetting(
+            initial_behaviour(options.behaviour, options.behaviour_file, options.expand_honoured)
+        )
         self.activation = ActivationPolicy(options.activation_delay)
-        self.store = OrgStore(data_file, self.activation)
+        self.store = OrgStore(data_file, self.activation, self.behaviour)
         rules = load_rules_file(options.faults_file) if options.faults_file else []
         self.faults = FaultBook(rules, options.seed)
         self.limiter = RateLimiter(options.rate_limit_per_minute, options.rate_window_seconds)
@@ -48,9 +52,15 @@ class _Sandbox:
         )
         self.grants = Grants(tuple(options.scopes), tuple(options.permissions))
         self.requests = RequestLog()
-        self.api = Api(self.store, options.expand_honoured, self.grants, options.client_id)
+        self.api = Api(self.store, self.behaviour, self.grants, options.client_id)
         self.admin = Admin(
-            self.store, self.faults, self.requests, self.activation, self.tokens, self.grants
+            self.store,
+            self.faults,
+            self.requests,
+            self.activation,
+            self.tokens,
+            self.grants,
+            self.behaviour,
         )
 
     def serve(self, method: str, path: str, query: str, body: bytes, auth: str | None) -> Reply:
@@ -73,18 +83,13 @@ class _Sandbox:
             reply = Reply.from_error(ApiError(401, "Invalid login credentials.", "bad.credentials"))
         else:
             decision = self.limiter.hit(token)
+            headers = decision.headers()
             if decision.allowed:
                 reply = self.api.handle(method, path, parse_query(query), body)
             else:
-                reply = Reply.from_error(
-                    ApiError(
-                        429,
-                        "Rate limit exceeded the maximum of {limit} requests.",
-                        "too.many.requests",
-                        {"limit": str(decision.limit)},
-                    )
-                )
-            reply.headers.update(decision.headers())
+                retry_after = int(headers["Retry-After"])
+                reply = Reply.from_error(rate_limited(retry_after, decision.limit))
+            reply.headers.update(headers)
             return reply
         reply.headers.update(self.limiter.idle().headers())
         return reply

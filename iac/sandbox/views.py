@@ -10,8 +10,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 from iac.sandbox import eventbridge
+from iac.sandbox.activation import resolve_state
 from iac.sandbox.grants import Grants
-from iac.sandbox.org import Record, resolve_state
+from iac.sandbox.org import Record
 
 _EFFECTIVE = {
     "ACTIVE": "Active",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
@@ -61,3 +62,68 @@ def create(
         )
         assert put.status_code == 200, put.text
     return created
+
+
+# -- sandbox admin paths (no auth) ------------------------------------------------------
+
+
+def set_behaviour(url: str, **modes: Any) -> dict[str, Any]:
+    """PUT /__sandbox/behaviour: ``modes`` replace the whole behaviour (others: defaults)."""
+    resp = httpx.put(f"{url}/__sandbox/behaviour", json=modes)
+    assert resp.status_code == 200, resp.text
+    doc: dict[str, Any] = resp.json()
+    return doc
+
+
+def set_activation(url: str, **policy: Any) -> None:
+    """PUT /__sandbox/activation, e.g. ``delay=0.05`` or ``failures=[...]``."""
+    resp = httpx.put(f"{url}/__sandbox/activation", json=policy)
+    assert resp.status_code == 200, resp.text
+
+
+def put_config(
+    http: httpx.Client, integration_id: str, version: int, props: dict[str, Any], name: str = "x"
+) -> httpx.Response:
+    """PUT .../config/current with the other fields as iac sends them; the response as is."""
+    return http.put(
+        f"/api/v2/integrations/{integration_id}/config/current",
+        json={
+            "name": name,
+            "version": version,
+            "properties": props,
+            "advanced": {},
+            "credentials": {},
+        },
+    )
+
+
+def set_enabled(http: httpx.Client, integration_id: str, enabled: bool) -> dict[str, Any]:
+    """PATCH intendedState; returns the Integration answered."""
+    resp = http.patch(
+        f"/api/v2/integrations/{integration_id}",
+        json={"intendedState": "ENABLED" if enabled else "DISABLED"},
+    )
+    assert resp.status_code == 200, resp.text
+    doc: dict[str, Any] = resp.json()
+    return doc
+
+
+def reported(http: httpx.Client, integration_id: str) -> dict[str, Any]:
+    """The reportedState of an integration now."""
+    resp = http.get(f"/api/v2/integrations/{integration_id}")
+    assert resp.status_code == 200, resp.text
+    state: dict[str, Any] = resp.json()["reportedState"]
+    return state
+
+
+def wait_for_code(
+    http: httpx.Client, integration_id: str, code: str, timeout: float = 10.0
+) -> dict[str, Any]:
+    """Poll until reportedState.code is ``code``; fails with the last state after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        state = reported(http, integration_id)
+        if state["code"] == code or time.monotonic() > deadline:
+            assert state["code"] == code, state
+            return state
+        time.sleep(0.02)

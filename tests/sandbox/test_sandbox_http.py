@@ -109,8 +109,19 @@ def test_rate_limit(tmp_path: Path) -> None:
             assert int(resp.headers["inin-ratelimit-reset"]) >= 1
         limited = client.get("/api/v2/integrations", headers=headers)
         assert limited.status_code == 429
-        assert limited.json()["code"] == "too.many.requests"
-        assert int(limited.headers["Retry-After"]) >= 1
+        body = limited.json()
+        retry_after = int(limited.headers["Retry-After"])
+        assert retry_after >= 1
+        # The normalized 429 body Genesys announced, with the Retry-After seconds in it.
+        assert body["code"] == "too.many.requests.retry.after"
+        assert body["message"] == (
+            f"Rate limit exceeded the maximum. Retry the request in [{retry_after}] seconds"
+        )
+        assert body["limit"] == {
+            "key": "client.credentials.token.rate.per.minute",
+            "namespace": "platform.api",
+            "value": 5,
+        }
         # Another token has its own budget; admin and login paths are never limited.
         other = {"Authorization": f"bearer {login(srv.url)}"}
         assert client.get("/api/v2/integrations", headers=other).status_code == 200

@@ -145,6 +145,7 @@ def test_rate_limit_body_matches_model(data_file: Any) -> None:
         assert client.get("/api/v2/integrations", headers=headers).status_code == 200
         limited = client.get("/api/v2/integrations", headers=headers)
         assert limited.status_code == 429
+        assert limited.json()["limit"]["value"] == 1
         check(limited.json(), "ErrorBody")
 
 
@@ -179,3 +180,63 @@ def test_refusal_bodies_match_models(server: SandboxServer, http: httpx.Client) 
     ]
     for resp in (no_permission, no_scope):
         check(resp.json(), "ErrorBody")
+
+
+def test_mode_bodies_match_models(server: SandboxServer, http: httpx.Client) -> None:
+    """The bodies only a non-default behaviour (PUT /__sandbox/behaviour) produces."""
+    url = server.url
+    httpx.put(f"{url}/__sandbox/activation", json={"delay": 0.05})
+    first = create(http, "first", GOOD_PROPS)
+    second = create(http, "second")
+    config_path = f"/api/v2/integrations/{first['id']}/config/current"
+    stale = {"name": "x", "version": 1, "properties": GOOD_PROPS}
+    errors: list[httpx.Response] = [http.put(config_path, json=stale)]  # 409, entityId
+    errors.append(  # duplicate event source: entityId and entityName of the other one
+        http.put(
+            f"/api/v2/integrations/{second['id']}/config/current",
+            json={"name": "x", "version": 1, "properties": GOOD_PROPS},
+        )
+    )
+    httpx.put(
+        f"{url}/__sandbox/behaviour",
+        json={
+            "omit_list_fields": ["pageCount", "nextUri", "total"],
+            "validate_properties_at": "activation",
+            "version_conflict_status": 400,
+            "delete_visible_seconds": 5,
+            "honour_create_name": True,
+            "max_instances": 3,
+        },
+    )
+    errors.append(http.put(config_path, json=stale))  # 400 version conflict
+    named = http.post(
+        "/api/v2/integrations", json={"integrationType": {"id": TYPE_ID}, "name": "n"}
+    )
+    check(_ok(named), "Integration")
+    errors.append(
+        http.post("/api/v2/integrations", json={"integrationType": {"id": TYPE_ID}})
+    )  # past maxInstances: limit
+    assert [r.status_code for r in errors] == [409, 400, 400, 400]
+    assert [sorted({"entityId", "entityName", "limit"} & set(r.json())) for r in errors] == [
+        ["entityId", "entityName"],
+        ["entityId", "entityName"],
+        ["entityId", "entityName"],
+        ["limit"],
+    ]
+    for resp in errors:
+        check(resp.json(), "ErrorBody")
+    check(_ok(http.get(f"/api/v2/integrations/types/{TYPE_ID}")), "IntegrationType")
+    bad = {"name": "x", "version": 1, "properties": {**GOOD_PROPS, "awsAccountId": "1"}}
+    check(_ok(http.put(f"/api/v2/integrations/{second['id']}/config/current", json=bad)),
+          "IntegrationConfiguration")  # fmt: skip
+    http.patch(f"/api/v2/integrations/{second['id']}", json={"intendedState": "ENABLED"})
+    time.sleep(0.1)
+    failed = _ok(http.get(f"/api/v2/integrations/{second['id']}"))
+    assert failed["reportedState"]["code"] == "ERROR"
+    check(failed, "Integration")
+    check(_ok(http.delete(f"/api/v2/integrations/{first['id']}")), "Integration")
+    check(_ok(http.get(f"/api/v2/integrations/{first['id']}")), "Integration")
+    check(_ok(http.get(config_path)), "IntegrationConfiguration")
+    listing = _ok(http.get("/api/v2/integrations", params={"pageSize": 1, "pageNumber": 2}))
+    assert "pageCount" not in listing and "total" not in listing
+    check(listing, "IntegrationEntityListing")
