@@ -2,26 +2,23 @@
 
 The SDK is synchronous: calls run in worker threads under asyncio, with bounded concurrency.
 Retries are decided here, per call, because only the caller knows what is safe to send again:
-429 waits Retry-After; 5xx and lost connections back off with jitter, but only for calls
-that are safe to repeat; other 4xx never retry. A 401 renews the token once.
+a 429 waits Retry-After and is retried for as long as the call's throttle budget lasts (a 429
+storm costs time, not a failed call); 5xx and lost connections back off with jitter, a few
+times, but only for calls that are safe to repeat; other 4xx never retry. A 401 renews the
+token once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import httpx
 from PureCloudPlatformClientV2.rest import ApiException
-from tenacity import (
-    AsyncRetrying,
-    RetryCallState,
-    retry_if_exception,
-    stop_after_attempt,
-    wait_random_exponential,
-)
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception
 
 from iac.genesys.errors import GenesysApiError, from_api_exception, from_transport_error
 from iac.genesys.observer import CallObserver, current_job_calls
@@ -35,18 +32,46 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class RetryPolicy:
+    """How hard the client tries; every knob is per call unless it says otherwise.
+
+    - ``attempts``: tries of a call that fails with a 5xx or a lost connection (429s do not
+      count), and of a create whose answer was lost.
+    - ``backoff_initial`` / ``backoff_max``: the jittered exponential wait between those tries.
+    - ``throttle_budget_seconds``: how long one call may keep being answered 429 before it
+      fails; each 429 waits its ``Retry-After`` (at most ``retry_after_max``), and a wait that
+      would end past the budget is not started.
+    - ``delete_confirm_seconds``: how long a deleted integration may still answer GET before
+      the delete counts as failed (the CX as Code provider waits 30 s too).
+    - ``listing_attempts``: readings of the whole listing before an inconsistent one (pages
+      that do not add up) fails the refresh.
+    """
+
     attempts: int = 6
     backoff_initial: float = 0.5
     backoff_max: float = 10.0
     retry_after_max: float = 120.0
-    # How long a deleted integration may still answer GET before we call the delete failed.
-    delete_confirm_seconds: float = 10.0
+    throttle_budget_seconds: float = 300.0
+    delete_confirm_seconds: float = 30.0
+    listing_attempts: int = 3
+
+    def backoff(self, failures: int) -> float:
+        """The jittered wait after the ``failures``-th failure (1, 2, ...): full jitter."""
+        ceiling = min(self.backoff_max, self.backoff_initial * 2 ** max(0, failures - 1))
+        return random.uniform(0.0, max(0.0, ceiling))
 
 
 @dataclass
 class RetryStats:
     retries: int = 0
     throttled: int = 0
+
+
+@dataclass
+class _Tries:
+    """One call's failures of each kind so far: 429s and the rest count apart."""
+
+    failures: int = 0  # 5xx and lost connections
+    throttled: int = 0  # 429s
 
 
 class CallRunner:
@@ -73,9 +98,6 @@ class CallRunner:
         self._slots = asyncio.Semaphore(max_concurrency)
         self._auth_lock = asyncio.Lock()
         self._token_generation = 0
-        self._backoff = wait_random_exponential(
-            multiplier=policy.backoff_initial, max=policy.backoff_max
-        )
 
     def token_issued(self) -> None:
         self._token_generation += 1
@@ -89,24 +111,18 @@ class CallRunner:
         reauth: bool = True,
         **kwargs: Any,
     ) -> T:
+        tries = _Tries()
         retrying = AsyncRetrying(
-            stop=stop_after_attempt(self.policy.attempts),
-            wait=self._wait,
-            retry=retry_if_exception(lambda exc: _retryable(exc, idempotent)),
-            before_sleep=self._before_sleep,
+            retry=retry_if_exception(lambda exc: _is_throttled(exc) or _retryable(exc, idempotent)),
+            wait=lambda state: self._wait(_exception(state), tries),
+            stop=lambda state: self._stop(_exception(state), tries, state),
+            before_sleep=lambda state: self._before_sleep(_exception(state), tries, state),
             reraise=True,
         )
         try:
-            async for attempt in retrying:
-                with attempt:
-                    result = await self._send(fn, args, kwargs, reauth)
-        except ApiException as exc:
-            error = from_api_exception(call, exc)
-            log.info("call failed", extra={"call": call, "status": exc.status})
-            raise error from None
-        except httpx.TransportError as exc:
-            log.info("call failed", extra={"call": call, "status": None})
-            raise from_transport_error(call, self.api_url, exc) from None
+            result: T = await retrying(self._send, fn, args, kwargs, reauth)
+        except (ApiException, httpx.TransportError) as exc:
+            raise self._failure(call, exc, tries, retrying.statistics) from None
         log.debug("call succeeded", extra={"call": call})
         return result
 
@@ -142,21 +158,52 @@ class CallRunner:
             if self._token_generation == seen_generation:
                 await self._renew()
 
-    def _wait(self, state: RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        if isinstance(exc, ApiException) and exc.status == 429:
+    def _wait(self, exc: BaseException, tries: _Tries) -> float:
+        """Called once per failure that may be retried: count it, and say how long to wait."""
+        policy = self.policy
+        if _is_throttled(exc):
+            # Refused before it was carried out: always safe to send again, within the budget.
+            tries.throttled += 1
             retry_after = _retry_after(exc)
-            if retry_after is not None:
-                return min(retry_after, self.policy.retry_after_max)
-        return self._backoff(state)
+            wait = retry_after if retry_after is not None else policy.backoff(tries.throttled)
+            return min(wait, policy.retry_after_max)
+        tries.failures += 1
+        return policy.backoff(tries.failures)
 
-    def _before_sleep(self, state: RetryCallState) -> None:
-        exc = state.outcome.exception() if state.outcome else None
-        throttled = isinstance(exc, ApiException) and exc.status == 429
+    def _stop(self, exc: BaseException, tries: _Tries, state: RetryCallState) -> bool:
+        """429s stop when the wait would end past the throttle budget; others after a count."""
+        if _is_throttled(exc):
+            spent = state.seconds_since_start or 0.0
+            return spent + state.upcoming_sleep > self.policy.throttle_budget_seconds
+        return tries.failures >= self.policy.attempts
+
+    def _failure(
+        self, call: str, exc: Exception, tries: _Tries, statistics: dict[str, Any]
+    ) -> GenesysApiError:
+        if isinstance(exc, ApiException):
+            log.info("call failed", extra={"call": call, "status": exc.status})
+            error = from_api_exception(call, exc)
+            if exc.status == 429 and tries.throttled > 1:
+                spent = statistics.get("delay_since_first_attempt", 0.0)
+                error = error.with_detail(
+                    f"{error.detail}; gave up after {tries.throttled} answers 429 in "
+                    f"{spent:.0f}s (throttle budget "
+                    f"{self.policy.throttle_budget_seconds:g}s)"
+                )
+            return error
+        log.info("call failed", extra={"call": call, "status": None})
+        return from_transport_error(call, self.api_url, exc)
+
+    def _before_sleep(self, exc: BaseException, tries: _Tries, state: RetryCallState) -> None:
+        wait = state.upcoming_sleep
+        throttled = _is_throttled(exc)
         log.warning(
             "retrying after %s",
             f"HTTP {exc.status}" if isinstance(exc, ApiException) else type(exc).__name__,
-            extra={"attempt": state.attempt_number, "wait_seconds": round(state.upcoming_sleep, 3)},
+            extra={
+                "attempt": tries.failures + tries.throttled,
+                "wait_seconds": round(wait, 3),
+            },
         )
         self.stats.retries += 1
         self.stats.throttled += throttled
@@ -176,16 +223,26 @@ class CallRunner:
             self._observer.count_api(method, status)
 
 
+def _exception(state: RetryCallState) -> BaseException:
+    assert state.outcome is not None
+    exc = state.outcome.exception()
+    assert exc is not None  # tenacity asks only about failed attempts here
+    return exc
+
+
+def _is_throttled(exc: BaseException) -> bool:
+    return isinstance(exc, ApiException) and exc.status == 429
+
+
 def _retryable(exc: BaseException, idempotent: bool) -> bool:
+    """Whether a failure other than a 429 may be sent again."""
     if isinstance(exc, ApiException):
-        if exc.status == 429:
-            return True  # refused before it was carried out: always safe to send again
         return idempotent and exc.status is not None and exc.status >= 500
     return idempotent and isinstance(exc, httpx.TransportError)
 
 
-def _retry_after(exc: ApiException) -> float | None:
-    headers = exc.headers or {}
+def _retry_after(exc: BaseException) -> float | None:
+    headers = getattr(exc, "headers", None) or {}
     value = headers.get("Retry-After") if hasattr(headers, "get") else None
     try:
         return max(0.0, float(value)) if value is not None else None

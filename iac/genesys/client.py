@@ -6,7 +6,6 @@ is ``calls.CallRunner``, and never creating a duplicate integration is ``creatio
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import PureCloudPlatformClientV2 as sdk
@@ -14,21 +13,26 @@ from PureCloudPlatformClientV2.logger import LogLevel
 
 from iac.genesys.access import Access
 from iac.genesys.calls import CallRunner, RetryPolicy, RetryStats
-from iac.genesys.convert import config_matches, inline_config, is_eventbridge, model, to_live
+from iac.genesys.convert import config_matches, model
 from iac.genesys.creation import CreateGuard
 from iac.genesys.errors import GenesysApiError
+from iac.genesys.listing import InconsistentListing
 from iac.genesys.live import INTEGRATION_TYPE, LiveDestination, properties_from_attributes
 from iac.genesys.observer import CallObserver
 from iac.genesys.org import Identity, OrgIdentity
 from iac.genesys.polling import ActivationError, wait_until_active, wait_until_gone
+from iac.genesys.reads import Reads
 from iac.genesys.settings import GenesysTarget
 from iac.genesys.transport import HttpxHttpClient
 
 # Names that moved to collaborators stay importable from here.
-__all__ = ["ActivationError", "GenesysClient", "RetryPolicy", "RetryStats"]
-
-_PAGE_SIZE = 100
-_EXPAND = ["config.current"]
+__all__ = [
+    "ActivationError",
+    "GenesysClient",
+    "InconsistentListing",
+    "RetryPolicy",
+    "RetryStats",
+]
 
 
 class GenesysClient:
@@ -42,7 +46,10 @@ class GenesysClient:
         observer: CallObserver | None = None,
         http: HttpxHttpClient | None = None,
     ) -> None:
-        """``http``: the transport to send through; None builds the default one, with
+        """``policy``: retries, the 429 time budget, the delete confirmation wait and the
+        listing's re-reads (``RetryPolicy``'s defaults when None).
+
+        ``http``: the transport to send through; None builds the default one, with
         ``timeout_seconds`` (ignored otherwise).
 
         Only a transport built here is closed on exit. An injected one is the caller's: it
@@ -60,7 +67,6 @@ class GenesysClient:
             observer=observer,
         )
         self.stats: RetryStats = self._calls.stats
-        self._creates = CreateGuard(self.policy, self.list_destinations)
         self._owns_http = http is None
         self._http = http if http is not None else HttpxHttpClient(timeout_seconds=timeout_seconds)
         self._http.add_response_hook(self._calls.on_response)
@@ -69,6 +75,8 @@ class GenesysClient:
         self._api_client = sdk.ApiClient(host=target.api_url)
         self._api_client.set_http_client(self._http)
         self._api = sdk.IntegrationsApi(self._api_client)
+        self._creates = CreateGuard(self.policy, self.list_destinations)
+        self._reads = Reads(self._calls, self._api, self.policy, self._creates.saw)
         self._identity = Identity(
             self._calls.call,
             tokens_api=sdk.TokensApi(self._api_client),
@@ -127,60 +135,17 @@ class GenesysClient:
     # -- reads --------------------------------------------------------------------------
 
     async def list_destinations(self) -> dict[str, LiveDestination]:
-        """Every EventBridge integration in the org, with its configuration."""
-        first = await self._list_page(1)
-        pages = [first]
-        if (first.page_count or 1) > 1:
-            pages += await asyncio.gather(
-                *(self._list_page(n) for n in range(2, first.page_count + 1))
-            )
-        integrations = {
-            i.id: i for page in pages for i in page.entities or [] if is_eventbridge(i)
-        }
-        # expand=config.current is a request, not a promise: fetch what did not come inline.
-        lacking = [i for i in integrations.values() if inline_config(i) is None]
-        fetched = await asyncio.gather(*(self._get_config(i.id) for i in lacking))
-        configs = {i.id: c for i, c in zip(lacking, fetched, strict=True)}
-        live = {}
-        for integration_id, integration in integrations.items():
-            config = inline_config(integration) or configs.get(integration_id)
-            if config is not None:  # None: deleted between the list and the config read
-                live[integration_id] = to_live(integration, config)
-        self._creates.saw(integrations)
-        return live
+        """Every EventBridge integration in the org, with its configuration.
+
+        Pages are read until the listing says it is done, and must add up (see
+        ``listing.py``); ``InconsistentListing`` when they never did.
+        """
+        return await self._reads.destinations()
 
     async def get_destination(self, integration_id: str) -> LiveDestination | None:
-        """The EventBridge integration with this id; None when gone or of another type."""
-        integration = await self._get_integration(integration_id)
-        if integration is None or not is_eventbridge(integration):
-            return None
-        config = inline_config(integration) or await self._get_config(integration_id)
-        return None if config is None else to_live(integration, config)
-
-    async def _list_page(self, number: int) -> Any:
-        return await self._calls.call(
-            "GET /api/v2/integrations",
-            self._api.get_integrations,
-            page_size=_PAGE_SIZE,
-            page_number=number,
-            integration_type=INTEGRATION_TYPE,
-            expand=_EXPAND,
-        )
-
-    async def _get_integration(self, integration_id: str) -> Any | None:
-        return await self._calls.call_unless_gone(
-            f"GET /api/v2/integrations/{integration_id}",
-            self._api.get_integration,
-            integration_id,
-            expand=_EXPAND,
-        )
-
-    async def _get_config(self, integration_id: str) -> Any | None:
-        return await self._calls.call_unless_gone(
-            f"GET /api/v2/integrations/{integration_id}/config/current",
-            self._api.get_integration_config_current,
-            integration_id,
-        )
+        """The EventBridge integration with this id; None when gone (404, or Genesys says
+        DELETED) or of another type."""
+        return await self._reads.destination(integration_id)
 
     async def read_access(self) -> Access:
         """The token's scopes and the OAuth client's permissions, for the preflight gate."""
@@ -190,6 +155,11 @@ class GenesysClient:
         """The org the token logs in to (GET /api/v2/tokens/me, shared with read_access)."""
         return await self._identity.org()
 
+    async def max_instances(self) -> int | None:
+        """How many integrations of the EventBridge type an org may hold (the type's
+        ``maxInstances``); None when Genesys does not say. Read once per client."""
+        return await self._reads.max_instances()
+
     async def wait_until_active(
         self, integration_id: str, timeout_seconds: float
     ) -> LiveDestination:
@@ -198,30 +168,47 @@ class GenesysClient:
 
     # -- writes -------------------------------------------------------------------------
 
-    async def create_integration(self) -> str:
-        """POST a new, unconfigured integration; returns its id. Never creates two."""
+    async def create_integration(self, name: str | None = None) -> str:
+        """POST a new, unconfigured integration; returns its id. Never creates two.
+
+        ``name``: asked for in the request (a unique pending name lets a create whose answer
+        was lost, or a later run, recognise the integration); Genesys may ignore it, so the
+        configuration's PUT sets the real name.
+        """
         body = model(
             sdk.CreateIntegrationRequest,
             integration_type=model(sdk.IntegrationType, id=INTEGRATION_TYPE),
         )
+        if name is not None:
+            body.name = name
 
-        async def post() -> str:
+        async def post() -> tuple[str, str | None]:
             created = await self._calls.call(
                 "POST /api/v2/integrations",
                 self._api.post_integrations,
                 body=body,
                 idempotent=False,
             )
-            return created.id
+            return created.id, created.name
 
-        return await self._creates.create(post)
+        return await self._creates.create(post, name)
+
+    @property
+    def create_names_honoured(self) -> bool | None:
+        """Whether Genesys kept the name a create asked for (None: no named create yet)."""
+        return self._creates.names_honoured
 
     async def configure(
         self, integration_id: str, attributes: dict[str, Any], version: int | None
     ) -> int:
-        """PUT the configuration; ``version`` must be current (None: read it first)."""
+        """PUT the configuration; ``version`` must be current (None: read it first).
+
+        A stale version (409, or a 400 saying it "does not match the current version") is
+        accepted only when Genesys already holds exactly what was sent (the retry of a PUT
+        whose answer was lost meets its own write); otherwise it is raised, for a new plan.
+        """
         if version is None:
-            config = await self._get_config(integration_id)
+            config = await self._reads.config(integration_id)
             if config is None:
                 raise GenesysApiError(
                     f"GET /api/v2/integrations/{integration_id}/config/current",
@@ -246,11 +233,11 @@ class GenesysClient:
                 body=body,
             )
         except GenesysApiError as err:
-            if err.status != 409:
+            if not err.is_version_conflict:
                 raise
             # A retried PUT whose first answer was lost meets its own write as a conflict:
             # if Genesys already holds exactly what we sent, the write landed.
-            current = await self._get_config(integration_id)
+            current = await self._reads.config(integration_id)
             if current is None or not config_matches(current, body):
                 raise
             return int(current.version)
@@ -274,7 +261,7 @@ class GenesysClient:
         if deleted is None:
             return False
         await wait_until_gone(
-            self._get_integration,
+            self._reads.integration,
             integration_id,
             call=call,
             confirm_seconds=self.policy.delete_confirm_seconds,

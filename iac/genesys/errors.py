@@ -21,6 +21,10 @@ _HINTS = {
     429: "Genesys' rate limit was still exceeded after retrying",
 }
 
+# How Genesys words a stale configuration version when it answers 400 rather than 409 (the
+# CX as Code provider treats both as a version conflict).
+VERSION_CONFLICT_TEXT = "does not match the current version"
+
 
 class GenesysApiError(IacError):
     """A failed Genesys call; ``str(err)`` is ``"{call} failed: {detail}"``.
@@ -35,6 +39,8 @@ class GenesysApiError(IacError):
     - ``context_id``: Genesys' ``contextId`` of the failed request, for its support.
     - ``maybe_committed``: True when Genesys may have carried out the call although no
       answer arrived (lost connection, 5xx): a create must look before it sends again.
+    - ``is_version_conflict``: the write carried a stale configuration version (409, or a
+      400 saying the version "does not match the current version").
     """
 
     def __init__(
@@ -56,6 +62,10 @@ class GenesysApiError(IacError):
         self.message = message
         self.context_id = context_id
         self.maybe_committed = maybe_committed
+
+    @property
+    def is_version_conflict(self) -> bool:
+        return is_version_conflict(self.status, self.message)
 
     def with_detail(self, detail: str) -> GenesysApiError:
         """The same failure told differently (e.g. with a hint the caller knows)."""
@@ -88,8 +98,9 @@ def from_api_exception(call: str, exc: Any) -> GenesysApiError:
         parts.append(str(code))
     # Whitespace-only text still shows as empty (the field says None): the text is unchanged.
     detail = " ".join(parts) + f": {'no message' if message is None else message}"
-    if status in _HINTS:
-        detail += f" ({_HINTS[status]})"
+    hint = _HINTS.get(409) if is_version_conflict(status, message) else _HINTS.get(status or 0)
+    if hint:
+        detail += f" ({hint})"
     if context_id:
         detail += f" [contextId {context_id}]"
     return GenesysApiError(
@@ -101,6 +112,13 @@ def from_api_exception(call: str, exc: Any) -> GenesysApiError:
         context_id=context_id,
         maybe_committed=status is not None and status >= 500,
     )
+
+
+def is_version_conflict(status: int | None, message: str | None) -> bool:
+    """A stale configuration version: 409, or 400 with Genesys' "does not match" wording."""
+    if status == 409:
+        return True
+    return status == 400 and VERSION_CONFLICT_TEXT in (message or "").lower()
 
 
 def from_transport_error(call: str, url: str, exc: Exception) -> GenesysApiError:

@@ -9,6 +9,7 @@ SDK, lets the planner and its tests use it without the 3.6 s SDK import.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 INTEGRATION_TYPE = "amazon-eventbridge-source"
@@ -24,12 +25,34 @@ PROPERTY_NAMES = {
 
 @dataclass(frozen=True)
 class LiveDestination:
+    """One EventBridge integration and its current configuration, as plain data.
+
+    ``attributes["name"]`` is the integration's name exactly as Genesys holds it (the
+    configuration's name, else the integration's), so a create's pending name can be
+    recognised by comparing it as is.
+    """
+
     id: str
     attributes: dict[str, Any]
     # Config version the next PUT must carry (Genesys answers 409 to a stale one).
     version: int
     reported_state: str | None = None
     reported_detail: str | None = None
+    # When Genesys last changed the reported state (reportedState.lastUpdated, timezone-aware);
+    # for one never enabled, when it was made. None when Genesys does not say.
+    reported_since: datetime | None = None
+
+    @property
+    def name(self) -> str | None:
+        """The raw name (``attributes["name"]``)."""
+        name = self.attributes.get("name")
+        return name if isinstance(name, str) else None
+
+    @property
+    def unconfigured(self) -> bool:
+        """As a create leaves it: no configuration property set yet (no AWS account,
+        region, suffix or topics), whatever its name."""
+        return all(self.attributes.get(attr) in (None, []) for attr in PROPERTY_NAMES)
 
 
 @dataclass(frozen=True)

@@ -116,7 +116,8 @@ def region_api_url(region: str) -> str:
     from PureCloudPlatformClientV2.purecloud_region_hosts import PureCloudRegionHosts
 
     try:
-        return PureCloudRegionHosts[region.replace("-", "_")].get_api_host()
+        # Region names are case-insensitive: EU-WEST-1 and Eu-West-1 are eu-west-1.
+        return PureCloudRegionHosts[region.strip().lower().replace("-", "_")].get_api_host()
     except KeyError:
         known = ", ".join(sorted(r.name.replace("_", "-") for r in PureCloudRegionHosts))
         raise SettingsError(

@@ -199,3 +199,31 @@ def test_transport_error_has_no_genesys_fields() -> None:
 
     assert (err.status, err.code, err.message, err.context_id) == (None, None, None, None)
     assert err.detail == "no answer from https://api.mypurecloud.com: TimeoutError: timed out"
+
+
+# -- version conflicts: 409, or 400 "does not match the current version" ------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "message", "conflict"),
+    [
+        (409, "Version 1 does not match the current version 2", True),
+        (409, "Conflict", True),
+        (400, "Version 1 does not match the current version 2", True),
+        (400, "The version DOES NOT MATCH THE CURRENT VERSION.", True),
+        (400, "Value [abc] is not valid for awsAccountId", False),
+        (404, "Version 1 does not match the current version 2", False),
+        (412, "does not match the current version", False),
+    ],
+)
+def test_a_stale_version_is_409_or_a_400_saying_so(
+    status: int, message: str, conflict: bool
+) -> None:
+    err = from_api_exception(
+        "PUT /api/v2/integrations/i-1/config/current",
+        ApiFailure(status, "x", genesys_body(status, "bad.request", message)),
+    )
+
+    assert err.is_version_conflict is conflict
+    # A 400 conflict is told like a 409 one: what happened, and what to do.
+    assert ("changed by someone else since it was read; run plan again" in str(err)) is conflict

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from iac.genesys.live import attributes_from_genesys, properties_from_attributes
+from datetime import datetime, timezone
+from types import SimpleNamespace
+
+import pytest
+
+from iac.genesys.convert import is_eventbridge, of_another_type, to_live
+from iac.genesys.live import (
+    INTEGRATION_TYPE,
+    LiveDestination,
+    attributes_from_genesys,
+    properties_from_attributes,
+)
 
 ACTIVITY = "v2.users.{id}.activity"
 OPERATIONS = "v2.operations.events.{id}"
@@ -70,3 +81,67 @@ def test_properties_from_attributes_is_the_inverse() -> None:
     )
 
     assert properties_from_attributes(attributes) == normalised
+
+
+def test_a_live_destination_tells_its_raw_name_and_whether_it_is_unconfigured() -> None:
+    fresh = LiveDestination(
+        "i-1",
+        attributes_from_genesys(
+            name="iac-pending-1a2b3c4d-orders", notes=None, intended_state=None, properties={}
+        ),
+        version=1,
+    )
+    configured = LiveDestination(
+        "i-2",
+        attributes_from_genesys(
+            name="Orders", notes=None, intended_state="ENABLED", properties=PROPERTIES
+        ),
+        version=2,
+    )
+    topics_only = LiveDestination(
+        "i-3",
+        attributes_from_genesys(
+            name="x", notes=None, intended_state=None, properties={"eventFilter": [ACTIVITY]}
+        ),
+        version=2,
+    )
+
+    assert (fresh.name, fresh.unconfigured) == ("iac-pending-1a2b3c4d-orders", True)
+    assert (configured.name, configured.unconfigured) == ("Orders", False)
+    assert topics_only.unconfigured is False
+    assert LiveDestination("i-4", {}, version=1).name is None
+
+
+def test_listed_entries_without_a_type_or_an_id_are_not_eventbridge() -> None:
+    def integration(id_: str | None, type_id: str | None) -> SimpleNamespace:
+        kind = None if type_id is None else SimpleNamespace(id=type_id)
+        return SimpleNamespace(id=id_, integration_type=kind)
+
+    assert is_eventbridge(integration("i-1", INTEGRATION_TYPE))
+    assert not is_eventbridge(integration("i-1", None))
+    assert not is_eventbridge(integration("i-1", "purecloud-data-actions"))
+    assert not is_eventbridge(integration(None, INTEGRATION_TYPE))
+    assert not is_eventbridge(integration("", INTEGRATION_TYPE))
+    # Read by its id, an integration that names no type is still taken as ours.
+    assert not of_another_type(integration("i-1", None))
+    assert not of_another_type(integration("i-1", INTEGRATION_TYPE))
+    assert of_another_type(integration("i-1", "purecloud-data-actions"))
+
+
+@pytest.mark.parametrize(
+    ("last_updated", "since"),
+    [
+        ("2024-01-02T03:04:05.678Z", datetime(2024, 1, 2, 3, 4, 5, 678000, tzinfo=timezone.utc)),
+        (datetime(2024, 1, 2, 3, 4, 5), datetime(2024, 1, 2, 3, 4, 5, tzinfo=timezone.utc)),
+        ("not a time", None),
+        (None, None),
+    ],
+)
+def test_reported_since_is_an_aware_moment(last_updated: object, since: datetime | None) -> None:
+    reported = SimpleNamespace(code="INACTIVE", detail=None, last_updated=last_updated)
+    integration = SimpleNamespace(
+        id="i-1", name="x", intended_state="DISABLED", reported_state=reported
+    )
+    config = SimpleNamespace(name="x", notes="", properties={}, version=1)
+
+    assert to_live(integration, config).reported_since == since

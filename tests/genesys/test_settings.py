@@ -79,6 +79,14 @@ def test_region_names_map_to_api_hosts() -> None:
     assert us is not None and us.api_url == "https://api.mypurecloud.com"
     assert eu is not None and eu.api_url == "https://api.mypurecloud.ie"
 
+    # Any case, as people type it (and surrounding blanks).
+    for spelled in ("EU-WEST-1", "Eu-West-1", " eu-West-1 "):
+        target = target_from_env({**CREDENTIALS, REGION: spelled})
+        assert target is not None and target.api_url == "https://api.mypurecloud.ie", spelled
+    from iac.genesys.settings import region_api_url
+
+    assert region_api_url("US-EAST-1") == "https://api.mypurecloud.com"
+
     with pytest.raises(SettingsError) as caught:
         target_from_env({**CREDENTIALS, REGION: "mars-north-1"})
     message = str(caught.value)
