@@ -1,9 +1,11 @@
 """Reads a folder of YAML files into the desired state, collecting every problem at once.
 
 Per file: read text -> render it as a sandboxed Jinja2 template with the caller's variables
-(see ``iac.config.templates``) -> parse YAML (with lines) -> validate with pydantic. Then checks
-that span files: a logical key declared twice, two keys naming the same partner event source,
-and a top-level setting (``policy``, ``org``) that more than one file declares.
+(see ``iac.config.templates``) -> parse YAML (with lines). Then, with the regions every file
+adds to the known ones (``extra_aws_regions``), validate each with pydantic, and check what
+spans files: a logical key declared twice, two keys naming the same partner event source,
+and a top-level setting (``policy``, ``org``) that more than one file declares. Every step
+stays within the limits of ``iac.config.limits``.
 
 Lines of YAML and field problems are lines of the rendered text: the file's own lines unless
 a template adds or removes lines, which shifts everything after it.
@@ -11,20 +13,31 @@ a template adds or removes lines, which shifts everything after it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
+from iac.config.files import FileProblem, read_text
+from iac.config.limits import MAX_PROBLEMS_PER_FILE, number
 from iac.config.messages import format_path, translate
-from iac.config.models import Destination, DestinationsFile, OrgSettings
+from iac.config.models import (
+    EXTRA_REGIONS,
+    REGION_PATTERN,
+    Destination,
+    DestinationsFile,
+    OrgSettings,
+)
 from iac.config.problems import ConfigError, Problem, SourceLocation
 from iac.config.templates import TemplateProblem, render_template
+from iac.config.yaml_guard import YamlLimitError, check_characters
 from iac.config.yaml_lines import ParsedYaml, YamlSyntaxError, parse_yaml
 
 YAML_SUFFIXES = (".yaml", ".yml")
+_REGION = re.compile(REGION_PATTERN)
 
 # Top-level settings that apply to the whole folder, so only one file may declare each:
 # key -> problem when a second file does (formatted with the first one's location).
@@ -93,8 +106,11 @@ def load_config(folder: Path, variables: Mapping[str, Any] | None = None) -> Des
     declared: dict[str, SourceLocation] = {}
     policy: Path | None = None
     org: OrgSettings | None = None
-    for path in files:
-        result = _load_file(path, variables)
+    parsed_files = [(path, _parse_file(path, variables)) for path in files]
+    context = {EXTRA_REGIONS: _extra_regions(parsed for _, (parsed, _) in parsed_files)}
+    for path, (parsed, result) in parsed_files:
+        if parsed is not None:
+            _validate(path, parsed, result, context)
         problems.extend(result.problems)
         problems.extend(_one_per_folder(declared, result.declared))
         policy = policy or result.policy
@@ -143,29 +159,28 @@ def _one_per_folder(
     return problems
 
 
-def _load_file(path: Path, variables: Mapping[str, Any]) -> _FileResult:
+def _parse_file(path: Path, variables: Mapping[str, Any]) -> tuple[ParsedYaml | None, _FileResult]:
+    """The file's YAML (None when it has none or fails), and the problems met on the way."""
     result = _FileResult()
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as err:
-        line = err.object[: err.start].count(b"\n") + 1
-        result.problems.append(Problem(path, line, "", "file is not valid UTF-8 text"))
-        return result
-    except OSError as err:
-        result.problems.append(Problem(path, 1, "", f"cannot read file: {err.strerror or err}"))
-        return result
+        text = read_text(path)
+        # Before templating, so that the line is the file's own.
+        check_characters(text)
+    except (FileProblem, YamlLimitError) as err:
+        result.problems.append(Problem(path, err.line, "", err.message))
+        return None, result
     try:
         text = render_template(path, text, variables)
     except TemplateProblem as err:
         result.problems.append(Problem(path, err.line, "", err.message))
-        return result
+        return None, result
     try:
         parsed = parse_yaml(text)
     except YamlSyntaxError as err:
         result.problems.append(Problem(path, err.line, "", err.message))
-        return result
+        return None, result
     if parsed is None:
-        return result  # empty or comments only: nothing declared
+        return None, result  # empty or comments only: nothing declared
     for dup in parsed.duplicates:
         result.problems.append(
             Problem(
@@ -176,11 +191,21 @@ def _load_file(path: Path, variables: Mapping[str, Any]) -> _FileResult:
                 " YAML would silently keep only the last one",
             )
         )
-    _validate(path, parsed, result)
-    return result
+    return parsed, result
 
 
-def _validate(path: Path, parsed: ParsedYaml, result: _FileResult) -> None:
+def _extra_regions(parsed_files: Iterable[ParsedYaml | None]) -> frozenset[str]:
+    """Every well-formed region that a file lists under extra_aws_regions."""
+    found: set[str] = set()
+    for parsed in parsed_files:
+        data = parsed.data if parsed is not None else None
+        listed = data.get(EXTRA_REGIONS) if isinstance(data, dict) else None
+        if isinstance(listed, list):
+            found.update(r for r in listed if isinstance(r, str) and _REGION.match(r))
+    return frozenset(found)
+
+
+def _validate(path: Path, parsed: ParsedYaml, result: _FileResult, context: dict[str, Any]) -> None:
     data = parsed.data
     declared = data.get("destinations") if isinstance(data, dict) else None
     if isinstance(declared, dict):
@@ -193,13 +218,20 @@ def _validate(path: Path, parsed: ParsedYaml, result: _FileResult) -> None:
             if data.get(name) is not None:
                 result.declared[name] = SourceLocation(path, parsed.line_of((name,)))
     try:
-        model = DestinationsFile.model_validate(data)
+        model = DestinationsFile.model_validate(data, context=context)
     except ValidationError as err:
-        for msg in translate(err.errors(), parsed.line_of):
+        errors = err.errors(include_url=False)
+        for msg in translate(errors[:MAX_PROBLEMS_PER_FILE], parsed.line_of):
             result.problems.append(Problem(path, parsed.line_of(msg.loc), msg.path, msg.message))
+        if len(errors) > MAX_PROBLEMS_PER_FILE:
+            # Nobody reads ten thousand lines; the first ones show what went wrong.
+            more = len(errors) - MAX_PROBLEMS_PER_FILE
+            line = parsed.line_of(tuple(errors[MAX_PROBLEMS_PER_FILE]["loc"]))
+            message = f"... and {number(more)} more problems in this file (fix these first)"
+            result.problems.append(Problem(path, line, "", message))
         # Keep the destinations that are fine on their own so cross-file checks still run.
         if isinstance(declared, dict):
-            result.valid.update(_salvage(declared))
+            result.valid.update(_salvage(declared, context))
         return
     result.valid.update(model.destinations)
     if model.policy is not None:
@@ -207,13 +239,13 @@ def _validate(path: Path, parsed: ParsedYaml, result: _FileResult) -> None:
     result.org = model.org
 
 
-def _salvage(declared: dict[Any, Any]) -> dict[str, Destination]:
+def _salvage(declared: dict[Any, Any], context: dict[str, Any]) -> dict[str, Destination]:
     valid: dict[str, Destination] = {}
     for key, body in declared.items():
         if not isinstance(key, str):
             continue
         try:
-            valid[key] = Destination.model_validate(body)
+            valid[key] = Destination.model_validate(body, context=context)
         except ValidationError:
             continue  # already reported by the whole-file validation
     return valid

@@ -13,7 +13,13 @@ from typing import Any
 
 from pydantic_core import ErrorDetails
 
-from iac.config.models import EXCLUSIVE_ERROR, Destination, DestinationsFile, OrgSettings
+from iac.config.models import (
+    EXCLUSIVE_ERROR,
+    UNKNOWN_REGION_ERROR,
+    Destination,
+    DestinationsFile,
+    OrgSettings,
+)
 
 _KEY_MARK = "[key]"  # pydantic's loc suffix for a bad dict key
 _MISSING = "required field is missing"
@@ -29,6 +35,7 @@ _RULES: dict[str, str] = {
     "prevent_destroy": "must be true or false",
     "region": "must be a Genesys Cloud region as an AWS-style code such as us-east-1 or eu-west-1",
     "api_url": "must be an http:// or https:// URL such as https://api.mypurecloud.ie",
+    "extra_aws_regions": "must be a list of AWS region codes such as xx-east-1",
 }
 # Their values are never echoed: someone may have pasted the credential instead of its name.
 _ENV_NAME_FIELDS = frozenset({"client_id_env", "client_secret_env"})
@@ -57,7 +64,8 @@ def format_path(loc: tuple[Any, ...]) -> str:
     text = ""
     for position, part in enumerate(loc):
         # Position 1 under "destinations" is a user's key even when YAML made it a number.
-        if isinstance(part, int) and not isinstance(part, bool) and position != 1:
+        is_key = position == 1 and loc[0] == "destinations"
+        if isinstance(part, int) and not isinstance(part, bool) and not is_key:
             text += f"[{part}]"
         else:
             text += f".{part}" if text else str(part)
@@ -149,8 +157,12 @@ def _field_message(loc: tuple[Any, ...], error: ErrorDetails) -> str:
         fields = ", ".join(Destination.model_fields)
         return f"must be a mapping of destination fields ({fields}){_got(value)}"
     field = loc[-1]
+    if kind == UNKNOWN_REGION_ERROR:
+        return _unknown_region_message(error)
     if isinstance(field, int) and len(loc) >= 2 and loc[-2] == "topic_filters":
         return f"{_TOPIC_RULE}{_got(value)}"
+    if isinstance(field, int) and len(loc) >= 2 and loc[-2] == "extra_aws_regions":
+        return f"{_RULES['aws_region']}{_got(value)}"
     if field == "topic_filters":
         if kind == "too_short":
             return "must list at least one topic"
@@ -163,6 +175,20 @@ def _field_message(loc: tuple[Any, ...], error: ErrorDetails) -> str:
         return f"{_RULES[field]}{_got(value)}"
     # Not expected with the current models; pydantic's text is still better than nothing.
     return str(error["msg"])
+
+
+def _unknown_region_message(error: ErrorDetails) -> str:
+    ctx = error.get("ctx", {})
+    region = ctx.get("region", error.get("input"))
+    close = list(ctx.get("close", ()))
+    guess = ""
+    if close:
+        names = ", ".join(close[:-1]) + (" or " if len(close) > 1 else "") + close[-1]
+        guess = f" (did you mean {names}?)"
+    return (
+        f"{region!r} is not an AWS region iac knows{guess}; if AWS opened it after this"
+        f" version of iac, add it to extra_aws_regions: [{region}]"
+    )
 
 
 def _is_number(value: Any) -> bool:

@@ -15,10 +15,13 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
+
+from iac.config.regions import AWS_REGIONS, close_regions
 
 KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
 ACCOUNT_ID_PATTERN = r"^[0-9]{12}$"
@@ -39,6 +42,17 @@ ENV_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 NOT_BLANK_PATTERN = r"\S"
 
 LogicalKey = Annotated[str, StringConstraints(strict=True, pattern=KEY_PATTERN)]
+RegionName = Annotated[
+    str,
+    StringConstraints(strict=True, pattern=REGION_PATTERN),
+    Field(description="An AWS region code, e.g. xx-east-1."),
+]
+
+# Error type of an aws_region that is well formed but not a region AWS has (as far as we
+# know); ``ctx["close"]`` lists known regions it may be a typo of.
+UNKNOWN_REGION_ERROR = "unknown_aws_region"
+# Validation context key: regions to accept beyond AWS_REGIONS (a folder's extra_aws_regions).
+EXTRA_REGIONS = "extra_aws_regions"
 Topic = Annotated[
     str,
     StringConstraints(strict=True, pattern=TOPIC_PATTERN),
@@ -90,7 +104,13 @@ class Destination(BaseModel):
     aws_region: str = Field(
         strict=True,
         pattern=REGION_PATTERN,
-        description="AWS region of the partner event source, e.g. us-east-1 or eu-central-1.",
+        description=(
+            "AWS region of the partner event source, e.g. us-east-1 or eu-central-1: a region"
+            " AWS has (a newer one: list it under extra_aws_regions)."
+        ),
+        # Completion in editors; validation keeps the pattern, since extra_aws_regions may
+        # name regions the schema cannot know.
+        examples=sorted(AWS_REGIONS),
     )
     event_source_suffix: str = Field(
         strict=True,
@@ -135,6 +155,18 @@ class Destination(BaseModel):
             " Genesys."
         ),
     )
+
+    @field_validator("aws_region")
+    @classmethod
+    def _known_region(cls, region: str, info: ValidationInfo) -> str:
+        context = info.context if isinstance(info.context, Mapping) else {}
+        if region in AWS_REGIONS or region in context.get(EXTRA_REGIONS, ()):
+            return region
+        raise PydanticCustomError(
+            UNKNOWN_REGION_ERROR,
+            "{region} is not an AWS region",
+            {"region": region, "close": close_regions(region)},
+        )
 
     @field_validator("topic_filters")
     @classmethod
@@ -280,5 +312,13 @@ class DestinationsFile(BaseModel):
             "The Genesys Cloud org this folder is applied to: its region or API URL and the"
             " names of the environment variables holding the OAuth client's credentials."
             " Optional; at most one file of the folder may declare it."
+        ),
+    )
+    extra_aws_regions: list[RegionName] = Field(
+        default_factory=list,
+        description=(
+            "AWS regions to accept in aws_region although iac does not know them yet (a"
+            " region AWS opened after this version of iac), e.g. [xx-east-1]. Applies to"
+            " every file of the folder."
         ),
     )

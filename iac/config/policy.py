@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from iac.config.files import FileProblem, read_text
 from iac.config.messages import translate
 from iac.config.problems import ConfigError, Problem
 from iac.config.yaml_lines import YamlSyntaxError, parse_yaml
@@ -39,9 +40,9 @@ class Policy(BaseModel):
 
 def load_policy(path: Path) -> Policy:
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as err:
-        raise ConfigError(f"policy file {path}: cannot read it: {err.strerror or err}") from None
+        text = read_text(path, "policy file")
+    except FileProblem as err:
+        raise ConfigError.from_problems([Problem(path, err.line, "", err.message)]) from None
     try:
         parsed = parse_yaml(text)
     except YamlSyntaxError as err:

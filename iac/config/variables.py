@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from iac.config.files import FileProblem, read_text
 from iac.config.problems import ConfigError, Problem
 from iac.config.yaml_lines import YamlSyntaxError, parse_yaml
 
@@ -81,13 +82,9 @@ def collect_variables(
 
 def _read_var_file(path: Path) -> tuple[dict[str, Any], list[Problem]]:
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as err:
-        line = err.object[: err.start].count(b"\n") + 1
-        return {}, [Problem(path, line, "", "variable file is not valid UTF-8 text")]
-    except OSError as err:
-        reason = err.strerror or str(err)
-        return {}, [Problem(path, 1, "", f"cannot read variable file: {reason}")]
+        text = read_text(path, "variable file")
+    except FileProblem as err:
+        return {}, [Problem(path, err.line, "", err.message)]
     try:
         parsed = parse_yaml(text)  # JSON is YAML too
     except YamlSyntaxError as err:

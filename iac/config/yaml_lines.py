@@ -3,7 +3,8 @@
 PyYAML throws away positions once it builds Python objects, and silently keeps the last of two
 equal keys. We compose the node tree ourselves, walk it once to record the line of every path
 (the key's line for mapping entries, the item's line for list items) and to catch duplicate
-keys, and only then construct the plain data.
+keys, and only then construct the plain data. Before any of that, ``iac.config.yaml_guard``
+checks the text against the limits of ``iac.config.limits`` (characters, aliases, depth).
 """
 
 from __future__ import annotations
@@ -14,6 +15,14 @@ from typing import Any
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from iac.config.limits import MAX_RENDERED_CHARS, MAX_YAML_DEPTH, number
+from iac.config.yaml_guard import (
+    YamlLimitError,
+    check_characters,
+    check_yaml,
+    describe_character,
+)
 
 Path = tuple[Any, ...]
 
@@ -60,11 +69,20 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 def parse_yaml(text: str) -> ParsedYaml | None:
     """Parse one YAML document; ``None`` when it holds nothing (empty or only comments)."""
     try:
-        loader = _Loader(text)
+        if len(text) > MAX_RENDERED_CHARS:
+            limit = number(MAX_RENDERED_CHARS)
+            raise YamlLimitError(1, f"the text is longer than {limit} characters")
+        check_characters(text)
+        check_yaml(text, _Loader)
+    except YamlLimitError as err:
+        raise YamlSyntaxError(err.line, err.message) from None
+    except yaml.MarkedYAMLError as err:
+        raise YamlSyntaxError(*_describe_marked(err, text)) from None
     except yaml.reader.ReaderError as err:
-        # Raised up front for control characters; it carries an offset, not a mark.
+        # Not expected after check_characters; it carries an offset (of bytes with libyaml).
         line = text.count("\n", 0, err.position) + 1
-        raise YamlSyntaxError(line, f"invalid YAML: {err.reason}: #x{err.character:04x}") from None
+        raise YamlSyntaxError(line, f"invalid YAML: {describe_character(err.character)}") from None
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:
@@ -74,7 +92,7 @@ def parse_yaml(text: str) -> ParsedYaml | None:
         _Walker(loader, parsed).walk(node, ())
         parsed.data = loader.construct_document(node)
     except yaml.MarkedYAMLError as err:
-        raise YamlSyntaxError(*_describe_marked(err)) from None
+        raise YamlSyntaxError(*_describe_marked(err, text)) from None
     finally:
         loader.dispose()
     if parsed.data is None:
@@ -82,18 +100,48 @@ def parse_yaml(text: str) -> ParsedYaml | None:
     return parsed
 
 
-def _describe_marked(err: yaml.MarkedYAMLError) -> tuple[int, str]:
+def _describe_marked(err: yaml.MarkedYAMLError, text: str) -> tuple[int, str]:
     mark = err.problem_mark or err.context_mark
     line = mark.line + 1 if mark is not None else 1
     parts = [part for part in (err.context, err.problem) if part]
-    text = ", ".join(parts) if parts else "could not parse"
+    message = ", ".join(parts) if parts else "could not parse"
+    if "maximum nesting depth" in (err.problem or ""):
+        # libyaml's own cap (1000) met while scanning ahead of our check of MAX_YAML_DEPTH.
+        return line, f"lists and mappings nest deeper than {MAX_YAML_DEPTH} levels"
     if (
         err.context_mark is not None
         and err.problem_mark is not None
         and (err.context_mark.line != err.problem_mark.line)
     ):
-        text += f" (started at line {err.context_mark.line + 1})"
-    return line, f"invalid YAML: {text}"
+        message += f" (started at line {err.context_mark.line + 1})"
+    if mark is not None:
+        message += _hint(text, mark.line, mark.column, "flow sequence" in (err.context or ""))
+    return line, f"invalid YAML: {message}"
+
+
+# Where a plain value ends inside [...] and {...}.
+_FLOW_STOPS = frozenset(" \t[],")
+
+
+def _hint(text: str, line: int, column: int, in_list: bool) -> str:
+    """Advice for the usual causes of an error at ``line``/``column`` (0-based), or ``""``."""
+    lines = text.splitlines()
+    source = lines[line] if 0 <= line < len(lines) else ""
+    if 0 <= column < len(source) and source[column] == "\t":
+        return "; YAML indents with spaces, never tabs"
+    column = min(column, len(source))
+    start, end = column, column
+    while start > 0 and source[start - 1] not in _FLOW_STOPS:
+        start -= 1
+    while end < len(source) and source[end] not in _FLOW_STOPS:
+        end += 1
+    token = source[start:end].strip(":")
+    if "{" not in token:
+        return ""
+    hint = f"""; '{{' starts a mapping in YAML: quote the value ("{token}")"""
+    if in_list:
+        hint += f", or write the list one item per line (- {token})"
+    return hint
 
 
 class _Walker:
