@@ -8,6 +8,7 @@ the default honours the umask so another user, e.g. node-exporter, can read metr
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from pathlib import Path
 
@@ -26,6 +27,24 @@ def write_atomic(path: Path, data: str | bytes, *, mode: int = 0o666) -> None:
         tmp.unlink(missing_ok=True)
         raise
     _fsync_dir(path.parent)
+
+
+def remove_leftovers(path: Path) -> list[Path]:
+    """Delete the temp files of writes to ``path`` that never finished (the process was
+    killed between creating its temp file and the rename); returns what was deleted.
+
+    Only for a caller that alone writes ``path`` (e.g. under the state lock): another
+    process's temp file would otherwise vanish under its write.
+    """
+    leftover = re.compile(rf"\.{re.escape(path.name)}\.\d+\.[0-9a-f]{{8}}\.tmp")
+    removed: list[Path] = []
+    if not path.parent.is_dir():
+        return removed
+    for candidate in path.parent.iterdir():
+        if leftover.fullmatch(candidate.name):
+            candidate.unlink(missing_ok=True)
+            removed.append(candidate)
+    return removed
 
 
 def _fsync_dir(directory: Path) -> None:

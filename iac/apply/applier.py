@@ -1,7 +1,9 @@
 """The applier: runs a plan's changes as concurrent asyncio jobs against Genesys.
 
-create  = POST, PUT config, PATCH intendedState when enabled, then verify
-update  = PUT config with the version read at refresh (+ PATCH when `enabled` changed), verify
+create  = record the intent, POST (asking for a pending name), PUT config, PATCH
+          intendedState when enabled, then verify
+update  = PUT config with the version read at refresh (+ PATCH when `enabled` changed), verify;
+          on an integration that stays enabled, make sure activation restarted (else cycle it)
 delete  = DELETE, then confirm Genesys answers 404
 replace = create and verify the new integration, then delete the old one (the other way
           round when its new AWS identity is still held by another change's integration)
@@ -11,6 +13,11 @@ enabled one, waits until Genesys reports it ACTIVE. State records a change only 
 verified; a create that fails verification is deleted again, so state keeps only what
 succeeded and Genesys keeps no half-made integration. A failed job does not stop the others;
 jobs that wait on it are skipped.
+
+Before a create's POST, state records the intent (key, a pending name unique to the run and
+key, the time), and the POST asks for that name: a run killed after Genesys made the
+integration but before state named it leaves the next plan enough to find it and carry on
+(``iac.plan.planner.resume_interrupted_creates``) rather than create a second one.
 """
 
 from __future__ import annotations
@@ -18,18 +25,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any, Protocol
 
 from iac.apply.job import Job, JobStatus
 from iac.apply.recorder import StateRecorder
+from iac.apply.scheduling import Scheduler, Skipped
+from iac.apply.verification import Timing, verify
 from iac.errors import IacError
+from iac.genesys.errors import GenesysApiError
 from iac.genesys.live import LiveDestination, attributes_from_genesys
 from iac.genesys.observer import JobCalls, current_job_calls
-from iac.plan.model import Action, Change, Plan, Tally
-from iac.plan.planner import attribute_changes
-from iac.state.model import ResourceState, State
+from iac.plan.model import Action, Plan, Tally
+from iac.state.model import PendingCreate, ResourceState, State
 from iac.telemetry import get_logger, job_id_var
 
 log = get_logger("apply")
@@ -41,7 +51,7 @@ _UNCONFIGURED = attributes_from_genesys(name=None, notes=None, intended_state=No
 class DestinationClient(Protocol):
     """The calls the applier needs; ``iac.genesys.client.GenesysClient`` provides them."""
 
-    async def create_integration(self) -> str: ...
+    async def create_integration(self, name: str | None = None) -> str: ...
 
     async def configure(
         self, integration_id: str, attributes: dict[str, Any], version: int | None
@@ -77,37 +87,16 @@ class ApplyResult:
         return Tally.of(j.change.action for j in self.jobs if j.ok)
 
 
-class VerificationError(IacError):
-    pass
+def pending_name(run_tag: str, key: str) -> str:
+    """The name a create asks Genesys for: unique per run and key, so recognisable later."""
+    return f"iac-pending-{run_tag}-{key}"
 
 
-class _Skipped(Exception):
-    pass
-
-
-class _Scheduler:
-    """Parallelism slots, and a signal per job for when its old integration is gone.
-
-    Jobs wait for each other outside their slot, so a waiting job never blocks the one it
-    waits for, whatever ``--parallelism`` is.
-    """
-
-    def __init__(self, changes: tuple[Change, ...], parallelism: int) -> None:
-        self.slots = asyncio.Semaphore(max(1, parallelism))
-        loop = asyncio.get_running_loop()
-        self._released: dict[str, asyncio.Future[bool]] = {
-            c.job_id: loop.create_future() for c in changes
-        }
-
-    def release(self, change: Change, ok: bool = True) -> None:
-        future = self._released[change.job_id]
-        if not future.done():
-            future.set_result(ok)
-
-    async def wait_for(self, job_ids: tuple[str, ...], why: str) -> None:
-        failed = [j for j in job_ids if j in self._released and not await self._released[j]]
-        if failed:
-            raise _Skipped(f"skipped: {why} {', '.join(failed)}, which failed")
+@dataclass(frozen=True)
+class _Settings:
+    timing: Timing
+    run_tag: str
+    unconfigured_before: tuple[str, ...] | None
 
 
 async def apply_plan(
@@ -120,10 +109,19 @@ async def apply_plan(
     parallelism: int = 4,
     activation_timeout: float = 120.0,
     job_id_prefix: str = "job",
+    restart_window: float = 5.0,
+    unconfigured_before: Collection[str] | None = None,
 ) -> ApplyResult:
-    """Apply the plan's unblocked changes; ``on_finished`` sees each job once it has ended."""
+    """Apply the plan's unblocked changes; ``on_finished`` sees each job once it has ended.
+
+    ``job_id_prefix`` (the run's id, shortened) also makes each create's pending name unique.
+    ``unconfigured_before``: the integrations unconfigured when the plan was made (None: not
+    known); each create's intent records them (see ``PendingCreate``).
+    """
     changes = plan.actionable
-    scheduler = _Scheduler(changes, parallelism)
+    known = None if unconfigured_before is None else tuple(sorted(unconfigured_before))
+    settings = _Settings(Timing(activation_timeout, restart_window), job_id_prefix, known)
+    scheduler = Scheduler(changes, parallelism)
     jobs = [Job(id=f"{job_id_prefix}-{n}", change=c) for n, c in enumerate(changes, 1)]
 
     async def run(job: Job) -> Job:
@@ -131,11 +129,11 @@ async def apply_plan(
         # Set in this task's context: its API calls and log lines are attributed to the job.
         current_job_calls.set(calls)
         job_id_var.set(job.id)
-        steps = _Steps(job, client, recorder, scheduler, progress, activation_timeout)
+        steps = _Steps(job, client, recorder, scheduler, progress, settings)
         try:
             await steps.run()
             _set_status(job, JobStatus.COMPLETED, progress)
-        except (IacError, _Skipped) as err:
+        except (IacError, Skipped) as err:
             job.error = str(err)
         except Exception as err:  # a bug must not abort the other jobs or lose their state
             job.error = f"internal error: {type(err).__name__}: {err}"
@@ -155,6 +153,10 @@ async def apply_plan(
 
     finished = await asyncio.gather(*(run(j) for j in jobs))
     return ApplyResult(jobs=tuple(finished), state=recorder.state)
+
+
+def _activated(found: LiveDestination | None) -> bool:
+    return found is not None and found.reported_state in ("ACTIVE", "ACTIVATING")
 
 
 def _set_status(job: Job, status: JobStatus, progress: Progress) -> None:
@@ -186,9 +188,9 @@ class _Steps:
         job: Job,
         client: DestinationClient,
         recorder: StateRecorder,
-        scheduler: _Scheduler,
+        scheduler: Scheduler,
         progress: Progress,
-        activation_timeout: float,
+        settings: _Settings,
     ) -> None:
         self.job = job
         self.change = job.change
@@ -196,7 +198,7 @@ class _Steps:
         self.recorder = recorder
         self.scheduler = scheduler
         self.progress = progress
-        self.activation_timeout = activation_timeout
+        self.settings = settings
 
     async def run(self) -> None:
         change = self.change
@@ -207,7 +209,7 @@ class _Steps:
                 await self._delete_old()
             try:
                 await self._wait_for_identity()
-            except _Skipped as err:
+            except Skipped as err:
                 # Not a skip: the old integration is already gone, and the user must know.
                 raise IacError(
                     f"deleted the old integration {self._old_id()}, then skipped creating the "
@@ -233,6 +235,22 @@ class _Steps:
     def _status(self, status: JobStatus) -> None:
         _set_status(self.job, status, self.progress)
 
+    async def _verify(
+        self,
+        integration_id: str,
+        after: dict[str, Any],
+        restarting_from: LiveDestination | None = None,
+    ) -> None:
+        await verify(
+            self.client,
+            self.job,
+            integration_id,
+            after,
+            timing=self.settings.timing,
+            set_status=self._status,
+            restarting_from=restarting_from,
+        )
+
     async def _wait_for_identity(self) -> None:
         if self.change.waits_for_identity:
             await self.scheduler.wait_for(
@@ -253,10 +271,10 @@ class _Steps:
         deposed = self._deposed()
         if self.change.action is Action.REPLACE and not self.change.destroy_before_create:
             deposed = (*deposed, self._old_id())
-        new_id = await self.client.create_integration()
+        new_id = await self._post()
         self.job.touch(new_id)
-        # Saved before configuring: if the next step dies with the process, the next plan
-        # finds this integration instead of creating a second one.
+        # Saved before configuring (settling the intent): if the next step dies with the
+        # process, the next plan finds this integration instead of creating a second one.
         await self.recorder.put(
             self.change.key, ResourceState(new_id, _UNCONFIGURED, deposed, verified=False)
         )
@@ -270,6 +288,22 @@ class _Steps:
             raise IacError(f"{err}; the new integration {new_id} was deleted again") from None
         await self.recorder.put(self.change.key, ResourceState(new_id, after, deposed))
         return new_id
+
+    async def _post(self) -> str:
+        """The create's POST, with its intent recorded first."""
+        key = self.change.key
+        pending = PendingCreate(
+            pending_name(self.settings.run_tag, key),
+            since=datetime.now(timezone.utc),
+            unconfigured_before=self.settings.unconfigured_before,
+        )
+        await self.recorder.intend_create(key, pending)
+        try:
+            return await self.client.create_integration(name=pending.name)
+        except GenesysApiError as err:
+            if not err.maybe_committed:  # certainly made nothing: nothing for a plan to find
+                await self.recorder.drop_pending(key)
+            raise
 
     async def _undo_create(self, new_id: str, restore: ResourceState | None, err: IacError) -> None:
         try:
@@ -288,44 +322,25 @@ class _Steps:
         integration_id = self._old_id()
         after = self._after()
         changed = {a.name for a in self.change.attribute_changes}
-        if changed - {"enabled"}:
+        configures = bool(changed - {"enabled"})
+        # Enabled before and after: a write must restart activation, which Genesys may not
+        # do. What it reports before the write tells whether it did.
+        before = None
+        if after["enabled"] and "enabled" not in changed:
+            before = await self.client.get_destination(integration_id)
+        # With nothing to change, the plan asked for a verification (an unverified or failed
+        # activation): enabling again should restart one that ended in ERROR; one ACTIVE or
+        # activating needs no write at all.
+        reenables = not changed and after["enabled"] and not _activated(before)
+        if configures:
             await self.client.configure(integration_id, after, self.change.live_version)
-        if "enabled" in changed or (not changed and after["enabled"]):
-            # With nothing to change, the plan asked for a verification (an unverified or
-            # failed activation): enabling again restarts an activation that ended in ERROR.
+        if "enabled" in changed or reenables:
             await self.client.set_enabled(integration_id, after["enabled"])
-        await self._verify(integration_id, after)
+        watched = before if configures or reenables else None
+        await self._verify(integration_id, after, restarting_from=watched)
         await self.recorder.put(
             self.change.key, ResourceState(integration_id, after, self._deposed())
         )
-
-    async def _verify(self, integration_id: str, after: dict[str, Any]) -> None:
-        """Read back what Genesys holds; for an enabled destination, wait for ACTIVE."""
-        self._status(JobStatus.VERIFYING)
-        try:
-            if after["enabled"]:
-                live = await self.client.wait_until_active(integration_id, self.activation_timeout)
-            else:
-                found = await self.client.get_destination(integration_id)
-                if found is None:
-                    raise VerificationError(f"integration {integration_id} is gone after the write")
-                live = found
-            mismatches = attribute_changes(after, live.attributes)
-            if mismatches:
-                raise VerificationError(
-                    "Genesys holds different values than were written: "
-                    + ", ".join(
-                        f"{m.name} is {m.after!r}, expected {m.before!r}" for m in mismatches
-                    )
-                )
-        except IacError as err:
-            self.job.verification = {"status": "failed", "message": str(err)}
-            raise VerificationError(f"verification failed: {err}") from None
-        state = f", {live.reported_state}" if live.reported_state else ""
-        self.job.verification = {
-            "status": "verified",
-            "message": f"read back {integration_id}: matches the configuration{state}",
-        }
 
     async def _delete_old(self, new_id: str | None = None) -> None:
         """The old side of a replace: after the new one exists, or first when it must be."""

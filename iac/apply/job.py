@@ -14,6 +14,9 @@ class JobStatus(str, Enum):
     PENDING = "pending"
     RUNNING = "running"
     VERIFYING = "verifying"
+    # Verifying, after a write that should have restarted activation did not: the job
+    # disables and enables the integration again.
+    REENABLING = "re-enabling"
     COMPLETED = "completed"
     FAILED = "failed"
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 
-from iac.state.model import ResourceState, State
+from iac.state.model import PendingCreate, ResourceState, State
 from iac.state.store import StateBackend
 
 
@@ -25,15 +25,30 @@ class StateRecorder:
     def entry(self, key: str) -> ResourceState | None:
         return self.state.resources.get(key)
 
+    async def intend_create(self, key: str, pending: PendingCreate) -> None:
+        """Before a create's POST: what the next plan needs to find the integration it makes,
+        should the run die before ``put`` records it."""
+        async with self._lock:
+            self.state = self._store.write(self.state.with_pending_create(key, pending))
+
     async def put(self, key: str, resource: ResourceState) -> None:
+        """Record the key's entry; a create it was pending on is settled by the same write."""
         resource = replace(resource, prevent_destroy=key in self._protected)
         async with self._lock:
-            self.state = self._store.write(self.state.with_resource(key, resource))
+            updated = self.state.with_resource(key, resource).without_pending_create(key)
+            self.state = self._store.write(updated)
 
     async def forget(self, key: str) -> None:
         async with self._lock:
-            if key in self.state.resources:
-                self.state = self._store.write(self.state.without_resource(key))
+            if key in self.state.resources or key in self.state.pending_creates:
+                updated = self.state.without_resource(key).without_pending_create(key)
+                self.state = self._store.write(updated)
+
+    async def drop_pending(self, key: str) -> None:
+        """A create whose POST certainly made nothing: no intent left to resolve."""
+        async with self._lock:
+            if key in self.state.pending_creates:
+                self.state = self._store.write(self.state.without_pending_create(key))
 
     async def drop_deposed(self, key: str, integration_id: str) -> None:
         async with self._lock:

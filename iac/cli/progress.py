@@ -53,6 +53,11 @@ class ConsoleProgress:
             self._echo(f"{address}: {starting}{suffix}")
         elif job.status is JobStatus.VERIFYING:
             self._echo(f"{address}: Verifying... [id={job.genesys_id}]")
+        elif job.status is JobStatus.REENABLING:
+            # A write that should have restarted activation did not: disable, enable again.
+            self._echo(
+                f"{address}: Re-enabling (activation did not restart)... [id={job.genesys_id}]"
+            )
         elif job.status is JobStatus.COMPLETED:
             self._running.pop(job.id, None)
             elapsed = f"{job.duration_seconds:.0f}s"

@@ -41,11 +41,14 @@ async def evaluate_gates(
     probe_endpoints: Mapping[str, str],
     read_access: Callable[[], Awaitable[Access]],
     options: GateOptions,
+    max_instances: int | None = None,
 ) -> Plan:
+    """``max_instances``: how many EventBridge integrations the org may hold (the type's
+    ``maxInstances``); None when Genesys does not say."""
     results: list[GateResult] = []
     if any(c.action is not Action.NOOP for c in plan.changes):
         results += preflight_results(plan, await read_access(), blocking=options.preflight_blocks)
-    results += rule_results(plan, live, managed_ids)
+    results += rule_results(plan, live, managed_ids, max_instances)
     if options.policy is not None:
         results += policy_results(plan, options.policy)
     results += await connectivity_results(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from deepdiff import DeepDiff
@@ -17,10 +18,14 @@ from deepdiff import DeepDiff
 from iac.config.models import Destination, identity_of
 from iac.genesys.live import LiveDestination
 from iac.plan.model import Action, AttributeChange, Change, Drift, Plan, Unmanaged
-from iac.state.model import ResourceState, State
+from iac.state.model import PendingCreate, ResourceState, State
 
 # Changing any of these means a different AWS partner event source: replace, not update.
 IDENTITY_ATTRIBUTES = Destination.IDENTITY_FIELDS
+
+# How far Genesys' clock may run behind this machine's when telling whether an integration
+# was made after a create was recorded as intended (its time comes from the local clock).
+CLOCK_SKEW = timedelta(minutes=2)
 
 Attributes = Mapping[str, Any]
 
@@ -32,17 +37,20 @@ def plan(
 ) -> Plan:
     changes: list[Change] = []
     drift: list[Drift] = []
+    unresolved = dict(state.pending_creates)
+    state, resumed = resume_interrupted_creates(state, live)
     for key in sorted(set(desired) | set(state.resources)):
         recorded = state.resources.get(key)
         current = live.get(recorded.id) if recorded else None
-        deposed: list[Change] = []
         if recorded is not None and recorded.verified:
             # An unverified entry is iac's own half-made create, not a change made outside.
             found = _drift(key, recorded.id, recorded.attributes, current)
             if found:
                 drift.append(found)
-            deposed = _deposed_deletes(key, recorded.deposed, live)
-            changes.extend(deposed)
+        # Whatever left them (a failed delete, or a replace cut off before verifying its new
+        # integration), deposed integrations are deleted: they are never the key's own.
+        deposed = _deposed_deletes(key, recorded.deposed, live) if recorded else []
+        changes.extend(deposed)
         if key in desired:
             change = _converge(key, dict(desired[key]), recorded, current)
             if change.action is Action.REPLACE and deposed:
@@ -62,20 +70,137 @@ def plan(
                     depends_on=tuple(d.job_id for d in deposed),
                 )
             )
-    managed = {r.id for r in state.resources.values()} | {
-        old for r in state.resources.values() for old in r.deposed
-    }
+    managed = _managed_ids(state)
     unmanaged = tuple(
         Unmanaged(id=i, attributes=dict(live[i].attributes))
         for i in sorted(live)
         if i not in managed
     )
     ordered = _order_identity_reuse(changes)
+    suggested = _suggest_imports(ordered, unmanaged)
+    for key in resumed:
+        unresolved.pop(key, None)
     return Plan(
-        changes=tuple(_suggest_imports(ordered, unmanaged)),
+        changes=tuple(_explain_resumed(suggested, resumed, unresolved, unmanaged, live)),
         drift=tuple(drift),
         unmanaged=unmanaged,
     )
+
+
+def resume_interrupted_creates(
+    state: State, live: Mapping[str, LiveDestination]
+) -> tuple[State, dict[str, str]]:
+    """The state as it would be had every cut-off create recorded the integration it made.
+
+    A run killed between a create's POST and its next state write leaves only the intent it
+    recorded before the POST (``State.pending_creates``). The integration it made is the one
+    nobody manages that holds the intent's pending name. Where Genesys ignores the name (no
+    intent is found by its name): the client sends one create at a time, so of the intents
+    left unresolved only the earliest can have a POST that landed (the others queued behind
+    it), and its integration is the only unconfigured one nobody manages made since that
+    intent (``_made_since``); with two such integrations there is no telling which, and none
+    is adopted.
+
+    Each one found becomes the key's entry, unverified, as the POST's own state write would
+    have made it: the plan then configures and verifies it (or deletes it, if the key is gone
+    from the configuration) instead of creating another. The integration the key had before
+    (a replace was cut off) becomes deposed. Intents resolved to nothing stay as they are.
+
+    Returns the state and, per resumed key, the integration adopted for it.
+    """
+    managed = _managed_ids(state)
+    resumed: dict[str, str] = {}
+    unresolved: list[tuple[datetime, str]] = []
+    for key, pending in sorted(state.pending_creates.items()):
+        named = [i for i, d in sorted(live.items()) if d.name == pending.name and i not in managed]
+        if len(named) == 1:
+            resumed[key] = named[0]
+        elif not named:
+            unresolved.append((pending.since, key))
+    if unresolved and not resumed:
+        _, key = min(unresolved)
+        pending = state.pending_creates[key]
+        made_since = [
+            i
+            for i, d in sorted(live.items())
+            if d.unconfigured and i not in managed and _made_since(d, pending)
+        ]
+        if len(made_since) == 1:
+            resumed[key] = made_since[0]
+    for key, integration_id in resumed.items():
+        entry = state.resources.get(key)
+        deposed = entry.deposed if entry else ()
+        if entry is not None and entry.id in live and entry.id != integration_id:
+            deposed = (*deposed, entry.id)
+        adopted = ResourceState(
+            integration_id,
+            dict(live[integration_id].attributes),
+            deposed,
+            prevent_destroy=entry.prevent_destroy if entry else False,
+            verified=False,
+        )
+        state = state.with_resource(key, adopted).without_pending_create(key)
+    return state, resumed
+
+
+def _made_since(destination: LiveDestination, pending: PendingCreate) -> bool:
+    """Whether an unconfigured integration was made after the intent: it was not among the
+    unconfigured ones when the run planned, and (where the client reads it) Genesys last
+    changed it no earlier than the intent, give or take the clocks' skew. With neither to go
+    by, nothing is known to be new."""
+    known = pending.unconfigured_before
+    if known is not None and destination.id in known:
+        return False
+    made = destination.reported_since
+    if made is not None:
+        return made >= pending.since - CLOCK_SKEW
+    return known is not None
+
+
+def _managed_ids(state: State) -> set[str]:
+    return {r.id for r in state.resources.values()} | {
+        old for r in state.resources.values() for old in r.deposed
+    }
+
+
+def _explain_resumed(
+    changes: list[Change],
+    resumed: Mapping[str, str],
+    unresolved: Mapping[str, PendingCreate],
+    unmanaged: tuple[Unmanaged, ...],
+    live: Mapping[str, LiveDestination],
+) -> list[Change]:
+    """Say why a change acts on an integration a cut-off create left behind; and where one
+    could not be told apart, point at the candidates."""
+    unconfigured = [u.id for u in unmanaged if live[u.id].unconfigured]
+    explained = []
+    for c in changes:
+        adopted = resumed.get(c.key) if not c.deposed else None
+        if adopted and c.action is Action.DELETE:
+            c = replace(
+                c,
+                reason=f"integration {adopted} was made by an apply cut off before "
+                "recording it; deletes it",
+            )
+        elif adopted and c.action is not Action.NOOP:
+            c = replace(
+                c,
+                reason=f"resumes a create cut off before it was recorded: configures and "
+                f"verifies integration {adopted} instead of creating another",
+            )
+        elif c.key in unresolved and c.action is Action.CREATE and unconfigured:
+            c = replace(
+                c,
+                warnings=(
+                    *c.warnings,
+                    f"an apply cut off while creating destination.{c.key} may have left "
+                    f"integration {' or '.join(unconfigured)} unconfigured, and it cannot be "
+                    "told apart from others: check it, then run "
+                    f"iac import {c.key} <id> (or delete it) before applying",
+                ),
+            )
+        explained.append(c)
+    return explained
 
 
 def prevent_destroy_violations(plan: Plan, protected: set[str]) -> list[str]:

@@ -8,12 +8,15 @@ returns is an ``ApplyOutcome`` for the CLI to report.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
 from iac.apply import ApplyResult, Job, Progress
 from iac.errors import IacError
+from iac.genesys.live import LiveDestination
 from iac.plan import Action, Plan
+from iac.plan.planner import resume_interrupted_creates
 from iac.run import records
 from iac.run.context import RunContext
 from iac.run.outcomes import ApplyOutcome
@@ -56,11 +59,16 @@ async def apply_changes(
 
     async with ctx.client() as client:
         if saved is None:
-            computed, _ = await planned(ctx, client)
+            computed, live = await planned(ctx, client)
             auto_approve = settings.auto_approve
         else:
             computed = await still_valid(ctx, saved, client)
             auto_approve = True  # a saved plan was reviewed and approved already
+            # Only creates need another look at Genesys: what a cut-off one made, and what a
+            # new one's intent must tell apart from what it makes.
+            creates = any(c.action in (Action.CREATE, Action.REPLACE) for c in computed.changes)
+            wanted = creates or bool(ctx.state.pending_creates)
+            live = await client.list_destinations() if wanted else {}
         view.planned(computed)
         audit = ctx.prepare_writes()
         if computed.has_changes and not auto_approve:
@@ -71,25 +79,36 @@ async def apply_changes(
                 if destroying
                 else f"perform these actions in {ctx.target_org}"
             )
-        sync_state(ctx, computed, audit)
+        sync_state(ctx, computed, audit, live)
         record_blocked(ctx, computed, audit)
         if not computed.has_changes:
             return ApplyOutcome(computed)
-        result = await _run_jobs(ctx, computed, client, audit, view, settings)
+        unconfigured = [i for i, d in live.items() if d.unconfigured]
+        result = await _run_jobs(ctx, computed, client, audit, view, settings, unconfigured)
     return ApplyOutcome(
         computed, result, retries=client.stats.retries, throttled=client.stats.throttled
     )
 
 
-def sync_state(ctx: RunContext, computed: Plan, audit: AuditTrail) -> None:
+def sync_state(
+    ctx: RunContext, computed: Plan, audit: AuditTrail, live: Mapping[str, LiveDestination]
+) -> None:
     """Bring state in line where nothing needs to change in Genesys.
 
     A destination already as configured (an interrupted apply that got further than its
     state write, or an outside edit that happens to match the YAML) takes what Genesys
-    holds; otherwise drift would be reported forever. prevent_destroy flags are recorded,
+    holds; otherwise drift would be reported forever. An integration a killed apply made
+    but never recorded is recorded for its key, as the plan assumed; intents that found
+    nothing are dropped (this apply records its own). prevent_destroy flags are recorded,
     and so is the org, in a state written before iac recorded it.
     """
-    synced = ctx.state.with_protection(ctx.inputs.protected, set(ctx.inputs.desired))
+    resumed_state, resumed = resume_interrupted_creates(ctx.state, live)
+    for key, integration_id in resumed.items():
+        adopted = resumed_state.resources[key].attributes
+        audit.append(records.refresh_record(key, integration_id, {}, adopted))
+    synced = replace(resumed_state, pending_creates={}).with_protection(
+        ctx.inputs.protected, set(ctx.inputs.desired)
+    )
     for change in computed.changes:
         entry = synced.resources.get(change.key)
         if change.action is not Action.NOOP or entry is None or change.after is None:
@@ -115,6 +134,7 @@ async def _run_jobs(
     audit: AuditTrail,
     view: ApplyView,
     settings: ApplySettings,
+    unconfigured: list[str],
 ) -> ApplyResult:
     from iac.apply import StateRecorder, apply_plan
 
@@ -146,6 +166,7 @@ async def _run_jobs(
                 parallelism=settings.parallelism,
                 activation_timeout=settings.activation_timeout,
                 job_id_prefix=ctx.run_id[:8],
+                unconfigured_before=unconfigured,
             )
     finally:
         ctx.state = recorder.state

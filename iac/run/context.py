@@ -22,7 +22,7 @@ from iac.errors import IacError
 from iac.gates import GateOptions, evaluate_gates
 from iac.genesys.live import LiveDestination, OrgIdentity, describe_org
 from iac.genesys.settings import GenesysTarget
-from iac.plan import Plan
+from iac.plan import Action, Plan
 from iac.plan.basis import Basis, basis_of
 from iac.run.inputs import Inputs
 from iac.run.target import open_target
@@ -184,6 +184,7 @@ class RunContext:
         self, computed: Plan, live: dict[str, LiveDestination], client: GenesysClient
     ) -> Plan:
         """The plan with every gate's result, and the changes failed gates block."""
+        creates = any(c.action in (Action.CREATE, Action.REPLACE) for c in computed.changes)
         gated = await evaluate_gates(
             computed,
             live=live,
@@ -191,6 +192,8 @@ class RunContext:
             probe_endpoints=self.inputs.probe_endpoints,
             read_access=client.read_access,
             options=self._gate_options(),
+            # The type's cap matters (and costs a call) only when the plan adds integrations.
+            max_instances=await self._max_instances(client) if creates else None,
         )
         for gate in gated.gates:
             self.metrics.count_gate(gate.kind.value, gate.outcome.value)
@@ -205,6 +208,18 @@ class RunContext:
                 },
             )
         return gated
+
+    async def _max_instances(self, client: GenesysClient) -> int | None:
+        from iac.genesys.errors import GenesysApiError
+
+        try:
+            return await client.max_instances()
+        except GenesysApiError as err:
+            if err.status not in (403, 404):
+                raise
+            # A token without the type's view permission must not stop every plan.
+            self.notify(f"Not checked against the org's instance cap: {err}")
+            return None
 
     def _gate_options(self) -> GateOptions:
         o = self.options

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
+from datetime import datetime, timezone
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from iac.state.model import FORMAT_VERSION, State
+from iac.state.model import FORMAT_VERSION, PendingCreate, State
 
 _STATE_ADAPTER = TypeAdapter(State)
 
@@ -72,4 +73,22 @@ def _to_json(state: State) -> dict[str, Any]:
     if state.org_name is not None:
         document["org_name"] = state.org_name
     document["resources"] = resources
+    if state.pending_creates:
+        # Only while a create is in flight (or was cut off): older documents have no such key.
+        document["pending_creates"] = {
+            key: _pending_json(p) for key, p in sorted(state.pending_creates.items())
+        }
     return document
+
+
+def _pending_json(pending: PendingCreate) -> dict[str, Any]:
+    data: dict[str, Any] = {"name": pending.name, "since": _iso_utc(pending.since)}
+    if pending.unconfigured_before is not None:
+        data["unconfigured_before"] = list(pending.unconfigured_before)
+    return data
+
+
+def _iso_utc(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")

@@ -31,6 +31,22 @@ class ResourceState:
 
 
 @dataclass(frozen=True)
+class PendingCreate:
+    """A create about to be sent: written before the POST, so that a run killed between the
+    POST's answer and the next state write leaves the next plan a way to find what it made.
+
+    ``name`` is unique per run and key and is sent with the POST (Genesys may keep it as the
+    new integration's name); ``since`` is when the intent was recorded (UTC, local clock);
+    ``unconfigured_before`` the integrations already unconfigured when the run planned (None:
+    not known), so that one made since can be told apart where Genesys ignores the name.
+    """
+
+    name: str
+    since: datetime
+    unconfigured_before: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
 class State:
     lineage: str
     serial: int
@@ -44,6 +60,10 @@ class State:
     # written before iac recorded it; the next write records it.
     org_id: str | None = None
     org_name: str | None = None
+    # Creates recorded as intended but not yet known to have an integration, per key: the
+    # applier removes each once the new integration's id is in ``resources`` (or the create
+    # is undone), and the next plan resolves any a killed run left behind.
+    pending_creates: dict[str, PendingCreate] = field(default_factory=dict)
 
     @classmethod
     def new(cls, target: str) -> State:
@@ -68,6 +88,13 @@ class State:
 
     def without_resource(self, key: str) -> State:
         return replace(self, resources={k: v for k, v in self.resources.items() if k != key})
+
+    def with_pending_create(self, key: str, pending: PendingCreate) -> State:
+        return replace(self, pending_creates={**self.pending_creates, key: pending})
+
+    def without_pending_create(self, key: str) -> State:
+        kept = {k: v for k, v in self.pending_creates.items() if k != key}
+        return replace(self, pending_creates=kept)
 
 
 @dataclass(frozen=True)

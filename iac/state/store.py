@@ -7,13 +7,15 @@ Backends stay behind the small ``StateBackend`` interface, so the PostgreSQL one
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import replace
 from pathlib import Path
 from typing import Protocol
 
-from iac.atomic import write_atomic
+from iac.atomic import remove_leftovers, write_atomic
 from iac.errors import IacError
 from iac.state.document import DocumentError, UnsupportedVersion, decode, encode
 from iac.state.lock import StateLock
@@ -51,8 +53,12 @@ class LocalStateStore:
         self.backup_path = backup_path
         self.lock_path = lock_path
 
-    def lock(self, operation: str, timeout: float = 0.0) -> StateLock:
-        return StateLock(self.lock_path, operation, timeout)
+    @contextlib.contextmanager
+    def lock(self, operation: str, timeout: float = 0.0) -> Iterator[StateLock]:
+        with StateLock(self.lock_path, operation, timeout) as held:
+            # Held, no other run is mid-write: a temp file is a killed write's leftover.
+            remove_leftovers(self.path)
+            yield held
 
     def read(self) -> State | None:
         try:

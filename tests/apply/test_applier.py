@@ -1,239 +1,32 @@
 """The applier through in-memory fakes: the order of Genesys calls, what state keeps, and
 what each job reports, for the paths a user notices (replace, undo, skip, cancel).
 
-``FakeGenesys`` is a small org that implements the applier's ``DestinationClient`` and logs
-every call; like Genesys it refuses a second integration with an AWS identity already in use,
-so a wrong order of deletes and creates fails here as it would there. Nothing waits on
-timings: a test that needs a job parked inside a call holds it on an ``asyncio.Event`` and
-waits for the fake to say it arrived, and every apply runs under a generous deadline so a
-deadlock fails instead of hanging.
+The fakes are in ``apply_fakes.py``. Nothing waits on timings: a test that needs a job parked
+inside a call holds it on an ``asyncio.Event`` and waits for the fake to say it arrived, and
+every apply runs under a generous deadline so a deadlock fails instead of hanging.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
-from dataclasses import dataclass, field, replace
-from typing import Any, NoReturn, TypeVar
+from dataclasses import replace
 
 import pytest
-from iac_testing.plan_data import attrs, live
+from apply_fakes import (
+    Hold,
+    Run,
+    change_for,
+    job,
+    run,
+    world,
+)
+from iac_testing.plan_data import attrs
 
-from iac.apply.applier import ApplyResult, apply_plan
-from iac.apply.job import Job, JobStatus
-from iac.apply.recorder import StateRecorder
-from iac.config.models import identity_of
+from iac.apply.job import JobStatus
 from iac.errors import IacError
-from iac.genesys.live import LiveDestination
-from iac.plan.model import Action, Change, Plan
+from iac.plan.model import Action
 from iac.plan.planner import plan as make_plan
-from iac.state.model import ResourceState, State
-
-# Generous: a busy 2-core machine never needs more than a fraction of it, a deadlock always does.
-DEADLINE_SECONDS = 30.0
-
-T = TypeVar("T")
-
-
-def run(coro: Coroutine[Any, Any, T]) -> T:
-    async def bounded() -> T:
-        return await asyncio.wait_for(coro, DEADLINE_SECONDS)
-
-    return asyncio.run(bounded())
-
-
-# -- fakes ------------------------------------------------------------------------------
-
-
-@dataclass
-class Hold:
-    """Parks a call: ``entered`` is set when a call arrives, which then waits for ``release``."""
-
-    entered: asyncio.Event = field(default_factory=asyncio.Event)
-    release: asyncio.Event = field(default_factory=asyncio.Event)
-
-
-class FakeGenesys:
-    """An org in memory implementing ``DestinationClient``; ``calls`` logs (method, id)."""
-
-    def __init__(self, existing: dict[str, dict[str, Any]] | None = None) -> None:
-        self.integrations: dict[str, dict[str, Any]] = {
-            i: dict(a) for i, a in (existing or {}).items()
-        }
-        self.calls: list[tuple[str, str]] = []
-        # (method, integration id) -> the error that call raises
-        self.failures: dict[tuple[str, str], IacError] = {}
-        # integration id -> attributes its read-back reports differently from what was written
-        self.read_back_overrides: dict[str, dict[str, Any]] = {}
-        # method -> a hold parking every call of it
-        self.holds: dict[str, Hold] = {}
-        self._created = 0
-
-    def live(self) -> dict[str, LiveDestination]:
-        """What a refresh would read now, for planning the next run."""
-        return {i: live(i, a) for i, a in self.integrations.items()}
-
-    async def _arrive(self, method: str, integration_id: str) -> None:
-        self.calls.append((method, integration_id))
-        hold = self.holds.get(method)
-        if hold is not None:
-            hold.entered.set()
-            await hold.release.wait()
-        failure = self.failures.get((method, integration_id))
-        if failure is not None:
-            raise failure
-
-    def _existing(self, integration_id: str) -> dict[str, Any]:
-        if integration_id not in self.integrations:
-            raise IacError(f"Genesys answered 404: integration {integration_id} not found")
-        return self.integrations[integration_id]
-
-    def _read(self, integration_id: str) -> LiveDestination | None:
-        if integration_id not in self.integrations:
-            return None
-        attributes = {
-            **self.integrations[integration_id],
-            **self.read_back_overrides.get(integration_id, {}),
-        }
-        return LiveDestination(
-            id=integration_id,
-            attributes=attributes,
-            version=3,
-            reported_state="ACTIVE" if attributes["enabled"] else "INACTIVE",
-        )
-
-    async def create_integration(self) -> str:
-        self._created += 1
-        new_id = f"new-{self._created}"
-        await self._arrive("create", new_id)
-        self.integrations[new_id] = {
-            "name": None,
-            "aws_account_id": None,
-            "aws_region": None,
-            "event_source_suffix": None,
-            "topic_filters": None,
-            "enabled": False,
-            "notes": None,
-        }
-        return new_id
-
-    async def configure(
-        self, integration_id: str, attributes: dict[str, Any], version: int | None
-    ) -> int:
-        await self._arrive("configure", integration_id)
-        current = self._existing(integration_id)
-        mine = identity_of(attributes)
-        for other_id, other in self.integrations.items():
-            if other_id != integration_id and mine is not None and identity_of(other) == mine:
-                raise IacError(
-                    f"Genesys answered 400: the AWS identity is already used by {other_id}"
-                )
-        current.update({k: v for k, v in attributes.items() if k != "enabled"})
-        return (version or 1) + 1
-
-    async def set_enabled(self, integration_id: str, enabled: bool) -> None:
-        await self._arrive("set_enabled", integration_id)
-        self._existing(integration_id)["enabled"] = enabled
-
-    async def delete_integration(self, integration_id: str) -> bool:
-        await self._arrive("delete", integration_id)
-        return self.integrations.pop(integration_id, None) is not None
-
-    async def get_destination(self, integration_id: str) -> LiveDestination | None:
-        await self._arrive("get", integration_id)
-        return self._read(integration_id)
-
-    async def wait_until_active(
-        self, integration_id: str, timeout_seconds: float
-    ) -> LiveDestination:
-        await self._arrive("wait_until_active", integration_id)
-        found = self._read(integration_id)
-        if found is None:
-            raise IacError(f"integration {integration_id} disappeared while activating")
-        return found
-
-    def calls_for(self, integration_id: str) -> list[str]:
-        return [m for m, i in self.calls if i == integration_id]
-
-
-class MemoryStore:
-    """A state backend in memory: ``write`` bumps the serial, like ``LocalStateStore``."""
-
-    def __init__(self) -> None:
-        self.written: list[State] = []
-
-    def read(self) -> State | None:
-        return self.written[-1] if self.written else None
-
-    def write(self, state: State) -> State:
-        written = replace(state, serial=state.serial + 1)
-        self.written.append(written)
-        return written
-
-    def lock(self, operation: str, timeout: float = 0.0) -> NoReturn:
-        raise AssertionError("the recorder never locks; the command holds the lock")
-
-
-class RecordingProgress:
-    def __init__(self) -> None:
-        self.seen: list[tuple[str, JobStatus]] = []
-
-    def job_changed(self, job: Job) -> None:
-        self.seen.append((job.change.job_id, job.status))
-
-
-@dataclass
-class Run:
-    """One apply: the fake org it ran against and everything it reported."""
-
-    genesys: FakeGenesys
-    store: MemoryStore
-    recorder: StateRecorder
-    progress: RecordingProgress = field(default_factory=RecordingProgress)
-    finished: list[Job] = field(default_factory=list)
-
-    @classmethod
-    def of(cls, genesys: FakeGenesys, state: State) -> Run:
-        store = MemoryStore()
-        return cls(genesys, store, StateRecorder(store, state))
-
-    async def apply(self, plan: Plan, parallelism: int = 4) -> ApplyResult:
-        return await apply_plan(
-            plan,
-            client=self.genesys,
-            recorder=self.recorder,
-            progress=self.progress,
-            on_finished=self.finished.append,
-            parallelism=parallelism,
-            activation_timeout=5.0,
-        )
-
-    @property
-    def state(self) -> State:
-        return self.recorder.state
-
-
-def job(result: ApplyResult, job_id: str) -> Job:
-    (found,) = [j for j in result.jobs if j.change.job_id == job_id]
-    return found
-
-
-def a_state(**resources: ResourceState) -> State:
-    return replace(State.new("sandbox"), resources=dict(resources))
-
-
-def world(
-    **resources: ResourceState,
-) -> tuple[State, FakeGenesys]:
-    """State with these entries, and an org holding exactly them, as last applied."""
-    state = a_state(**resources)
-    return state, FakeGenesys({r.id: r.attributes for r in resources.values()})
-
-
-def change_for(plan: Plan, job_id: str) -> Change:
-    (found,) = [c for c in plan.changes if c.job_id == job_id]
-    return found
-
+from iac.state.model import ResourceState
 
 # -- replace -----------------------------------------------------------------------------
 
@@ -260,9 +53,16 @@ def test_replace_creates_and_verifies_the_new_integration_before_deleting_the_ol
     assert replaced.genesys_ids == ["new-1"]
     assert replaced.verification is not None
     assert replaced.verification["status"] == "verified"
+    # Before the POST, state records the intent (so a kill right after it leaves a way to
+    # find what it made), the old entry untouched.
+    intent = applied.store.written[0]
+    assert intent.resources == state.resources
+    assert intent.pending_creates["orders"].name == "iac-pending-run1-orders"
+    assert genesys.create_names == ["iac-pending-run1-orders"]
     # Until the old one is gone, state already names it as deposed: a crash there leaves
     # the next apply a delete to do, never an integration nobody remembers.
-    placeholder = applied.store.written[0].resources["orders"]
+    placeholder = applied.store.written[1].resources["orders"]
+    assert applied.store.written[1].pending_creates == {}
     assert (placeholder.id, placeholder.verified, placeholder.deposed) == (
         "new-1",
         False,

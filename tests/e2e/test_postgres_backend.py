@@ -23,7 +23,9 @@ from iac_testing.served_sandbox import clean_env
 from iac_testing.tcp_proxy import TcpProxy
 
 RUN_TIMEOUT = 180.0  # one CLI run in a child process (the SDK import alone takes 3.6 s)
-FINAL_STATE_WRITE = b"UPDATE states"  # a create's second write: after it is verified
+# A create writes its intent (the first INSERT), then the POSTed id, then the verified entry:
+# this catches the second, so Genesys has an integration that state does not name yet.
+ID_STATE_WRITE = b"UPDATE states"
 
 
 def on(pg: Database, work: Workdir, root: Path | None = None, port: int | None = None) -> Workdir:
@@ -129,7 +131,7 @@ def test_a_runner_killed_mid_apply_frees_the_lock_and_the_next_run_converges(
 ) -> None:
     # The killed runner reaches the database through a proxy that holds its final state
     # write: the integration exists and state records it as not yet verified.
-    with TcpProxy(pg.server.port, FINAL_STATE_WRITE, mode="stall") as proxy:
+    with TcpProxy(pg.server.port, ID_STATE_WRITE, mode="stall") as proxy:
         doomed = on(pg, work, port=proxy.port)
         runner = spawn(doomed, "apply", "config", "--auto-approve")
         try:
@@ -141,8 +143,8 @@ def test_a_runner_killed_mid_apply_frees_the_lock_and_the_next_run_converges(
         finally:
             if runner.poll() is None:
                 runner.kill()
-    [entry] = document(pg)["resources"].values()
-    assert entry["verified"] is False
+    left = document(pg)  # killed at the write recording the POSTed id: only the intent is in
+    assert left["resources"] == {} and list(left["pending_creates"]) == ["orders"]
 
     # No unlock: the lock went with the dead runner's connection (allow the server a moment).
     team = on(pg, work)
@@ -158,7 +160,7 @@ def test_a_runner_killed_mid_apply_frees_the_lock_and_the_next_run_converges(
 def test_a_connection_lost_mid_apply_stops_cleanly_and_the_next_run_converges(
     pg: Database, work: Workdir, sandbox: Sandbox
 ) -> None:
-    with TcpProxy(pg.server.port, FINAL_STATE_WRITE, mode="cut") as proxy:
+    with TcpProxy(pg.server.port, ID_STATE_WRITE, mode="cut") as proxy:
         cut = on(pg, work, port=proxy.port)
         stopped = cut.iac("apply", str(cut.config), "--auto-approve")
         assert proxy.triggered.is_set()
@@ -171,8 +173,8 @@ def test_a_connection_lost_mid_apply_stops_cleanly_and_the_next_run_converges(
         r"and the state lock went with the connection\. Run it again",
         stopped.output,
     ), stopped.output
-    [entry] = document(pg)["resources"].values()
-    assert entry["verified"] is False  # the placeholder: the cut write left no trace
+    left = document(pg)  # the cut write (recording the POSTed id) left no trace
+    assert left["resources"] == {} and list(left["pending_creates"]) == ["orders"]
 
     team = on(pg, work)
     resumed = team.iac("apply", str(team.config), "--auto-approve", "--lock-timeout", "60")
