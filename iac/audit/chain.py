@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from iac.errors import IacError
+
 GENESIS_HASH = hashlib.sha256(b"iac-audit-genesis-v1").hexdigest()
 """The ``prev_hash`` of the first record of every audit file: sha256("iac-audit-genesis-v1")."""
 
@@ -118,6 +120,25 @@ def continuation_problem(record: Mapping[str, Any], last_seq: int, prev_hash: st
         f"it does not continue the trail (it is seq {record['seq']}, chained to "
         f"{record['prev_hash'][:12]}; the trail ends at seq {last_seq}, {prev_hash[:12]})"
     )
+
+
+def continuing(
+    lines: Iterable[bytes], last_seq: int, prev_hash: str, *, into: str
+) -> Iterator[tuple[bytes, dict[str, Any]]]:
+    """Each copied line (without its newline) with its record, checked to continue a trail
+    ending at ``last_seq``/``prev_hash``; the first that does not raises IacError naming
+    ``into``, before the caller has written anything it could not take back."""
+    for number, raw in enumerate(lines, start=1):
+        content = raw[:-1] if raw.endswith(b"\n") else raw
+        record, problem = check_line(content)
+        if record is not None:
+            problem = continuation_problem(record, last_seq, prev_hash)
+        if record is None or problem is not None:
+            raise IacError(
+                f"Record {number} to copy into {into} is refused: {problem}. Nothing was copied."
+            )
+        yield content, record
+        prev_hash, last_seq = record["hash"], record["seq"]
 
 
 def _line_of_seq(rest: Iterator[tuple[int, bytes]], seq: int) -> int | None:

@@ -20,7 +20,7 @@ from iac.audit.chain import (
     FIELDS,
     GENESIS_HASH,
     check_line,
-    continuation_problem,
+    continuing,
     encode_line,
     record_hash,
     verify,
@@ -158,19 +158,8 @@ def append_lines(path: Path, lines: Iterable[bytes]) -> int:
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         prev_hash, last_seq = _tail(fd, path)
-        copied: list[bytes] = []
-        for number, raw in enumerate(lines, start=1):
-            content = raw[:-1] if raw.endswith(b"\n") else raw
-            record, problem = check_line(content)
-            if record is not None:
-                problem = continuation_problem(record, last_seq, prev_hash)
-            if record is None or problem is not None:
-                raise IacError(
-                    f"Record {number} to copy into the audit file {path} is refused: {problem}. "
-                    "Nothing was copied."
-                )
-            copied.append(content + b"\n")
-            prev_hash, last_seq = record["hash"], record["seq"]
+        into = f"the audit file {path}"
+        copied = [c + b"\n" for c, _ in continuing(lines, last_seq, prev_hash, into=into)]
         data = b"".join(copied)
         while data:  # one write: readers see all the records or (on a crash) a torn tail
             data = data[os.write(fd, data) :]

@@ -18,7 +18,7 @@ import psycopg
 from iac.audit.chain import (
     GENESIS_HASH,
     check_line,
-    continuation_problem,
+    continuing,
     encode_line,
     verify_lines,
 )
@@ -71,18 +71,10 @@ def append_lines(session: Session, workspace: str, lines: Iterable[bytes]) -> in
     count = 0
     with session.transaction() as cursor:
         prev_hash, last_seq = _locked_tail(cursor, session, workspace)
-        for number, raw in enumerate(lines, start=1):
-            content = raw[:-1] if raw.endswith(b"\n") else raw
-            record, problem = check_line(content)
-            if record is not None:
-                problem = continuation_problem(record, last_seq, prev_hash)
-            if record is None or problem is not None:
-                raise IacError(
-                    f"Record {number} to copy into the audit trail of workspace {workspace} in "
-                    f"{session.where} is refused: {problem}. Nothing was copied."
-                )
+        into = f"the audit trail of workspace {workspace} in {session.where}"
+        for content, record in continuing(lines, last_seq, prev_hash, into=into):
             _insert(cursor, workspace, record["seq"], content)
-            prev_hash, last_seq, count = record["hash"], record["seq"], count + 1
+            count += 1
     return count
 
 
