@@ -28,19 +28,6 @@ def seed(sandbox: Sandbox, count: int) -> None:
             http.post("/__sandbox/integrations", json={"typeId": TYPE_ID}).raise_for_status()
 
 
-def org(sandbox: Sandbox) -> list[dict[str, Any]]:
-    """Every integration the sandbox holds, however many pages they would take."""
-    return list(httpx.get(f"{sandbox.url}/__sandbox/org").json()["integrations"])
-
-
-def suffixes(sandbox: Sandbox) -> list[str]:
-    return sorted(
-        i["config"]["properties"]["eventSourceSuffix"]
-        for i in org(sandbox)
-        if i["config"]["properties"]
-    )
-
-
 def calls(sandbox: Sandbox, method: str, path: str) -> list[dict[str, Any]]:
     return [r for r in sandbox.requests() if r["method"] == method and r["path"] == path]
 
@@ -59,7 +46,7 @@ def test_destinations_past_page_one_are_found_without_page_count(
 
     assert planned.exit_code == 0, planned.output
     assert "No changes." in planned.output  # not "2 to add": page 2 was read
-    assert suffixes(sandbox) == ["audit-prod", "orders-prod"]
+    assert sandbox.suffixes() == ["audit-prod", "orders-prod"]
 
 
 def test_a_listing_that_keeps_changing_while_paged_is_not_planned_on(
@@ -117,7 +104,7 @@ def test_a_delete_visible_for_a_while_is_confirmed_once_gone(
     assert "Destruction complete" in applied.output
     reads = [r["status"] for r in calls(sandbox, "GET", f"{LIST}/{audit_id}")]
     assert reads[0] == 200 and reads[-1] == 404  # still there for a while, then gone
-    assert suffixes(sandbox) == ["orders-prod"]
+    assert sandbox.suffixes() == ["orders-prod"]
     assert "No changes." in work.iac("plan", str(work.config)).output
 
 
@@ -137,10 +124,10 @@ def test_a_lost_create_answer_makes_one_integration_whether_names_are_kept(
 
     assert applied.exit_code == 0, applied.output
     assert calls(sandbox, "POST", LIST)[0]["dropped"] is True
-    assert suffixes(sandbox) == ["audit-prod", "orders-prod"]
-    assert len(org(sandbox)) == 2
+    assert sandbox.suffixes() == ["audit-prod", "orders-prod"]
+    assert len(sandbox.stored()) == 2
     state_ids = {r["id"] for r in work.state()["resources"].values()}
-    assert state_ids == {i["id"] for i in org(sandbox)}
+    assert state_ids == {i["id"] for i in sandbox.stored()}
 
 
 @pytest.mark.parametrize("sandbox", [{"seed": 20}], indirect=True)
@@ -156,7 +143,7 @@ def test_a_429_storm_costs_time_not_a_failed_job(work: Workdir, sandbox: Sandbox
     assert applied.exit_code == 0, applied.output
     assert "Apply complete! Resources: 6 added, 0 changed, 0 destroyed." in applied.output
     assert "for rate limiting" in applied.output
-    assert suffixes(sandbox) == sorted(f"{k}-prod" for k in keys)
+    assert sandbox.suffixes() == sorted(f"{k}-prod" for k in keys)
     statuses = ", ".join(str(r["status"]) for r in sandbox.requests())
     assert "429, 429, 429, 429, 429, 429" in statuses
     assert "No changes." in work.iac("plan", str(work.config)).output

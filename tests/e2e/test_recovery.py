@@ -13,35 +13,18 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from iac_testing.cli_world import Sandbox, Workdir, config, destination
+from iac_testing.cli_world import DEADLINE, Sandbox, Workdir, config, destination, wait_until
 
-DEADLINE = 60.0  # seconds: a busy 2-core machine never needs it, a hang always does
 LIST = "/api/v2/integrations"
-
-
-def behave(sandbox: Sandbox, **modes: Any) -> None:
-    httpx.put(f"{sandbox.url}/__sandbox/behaviour", json=modes).raise_for_status()
 
 
 def activation(sandbox: Sandbox, **settings: Any) -> None:
     httpx.put(f"{sandbox.url}/__sandbox/activation", json=settings).raise_for_status()
-
-
-def wait_until(what: str, condition: Callable[[], Any]) -> Any:
-    """Poll ``condition`` until it returns something truthy; fail after ``DEADLINE``."""
-    deadline = time.monotonic() + DEADLINE
-    while not (found := condition()):
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"gave up after {DEADLINE:g}s waiting for {what}")
-        time.sleep(0.05)  # a poll interval, not a wait for the outcome
-    return found
 
 
 def reported(sandbox: Sandbox, suffix: str) -> dict[str, Any]:
@@ -84,7 +67,7 @@ def test_a_config_change_that_does_not_reactivate_is_cycled_and_says_so(
     assert work.iac("apply", str(work.config), "--auto-approve").exit_code == 0
     integration_id = sandbox.by_suffix()["orders-prod"]["id"]
     before = reported(sandbox, "orders-prod")["lastUpdated"]
-    behave(sandbox, config_change_reactivates=False)
+    sandbox.behave(config_change_reactivates=False)
     work.write(config(destination("orders", "orders-prod", topics=("v2.operations.events.{id}",))))
 
     applied = work.iac("apply", str(work.config), "--auto-approve")
@@ -139,7 +122,7 @@ def test_an_activation_error_is_recovered_whether_or_not_enabling_again_restarts
     sandbox.edit(integration_id, intendedState="DISABLED")
     sandbox.edit(integration_id, intendedState="ENABLED")
     wait_until("activation ERROR", lambda: reported(sandbox, "orders-prod")["code"] == "ERROR")
-    behave(sandbox, reenable_restarts_activation=restarts)
+    sandbox.behave(reenable_restarts_activation=restarts)
     activation(sandbox, failures=[])  # fixed on the AWS side
 
     applied = work.iac("apply", str(work.config), "--auto-approve")
@@ -158,7 +141,7 @@ def test_an_activation_error_is_recovered_whether_or_not_enabling_again_restarts
 def test_a_plan_past_the_instance_cap_fails_the_rules_gate_with_the_numbers(
     work: Workdir, sandbox: Sandbox
 ) -> None:
-    behave(sandbox, max_instances=3)
+    sandbox.behave(max_instances=3)
     # One integration another workspace manages: no configuration here knows it, it counts.
     work.write(config(destination("other", "other-prod")))
     other = work.iac("apply", str(work.config), "--auto-approve", "--workspace", "other")
@@ -186,7 +169,7 @@ def test_a_plan_past_the_instance_cap_fails_the_rules_gate_with_the_numbers(
 def test_a_token_that_may_not_read_the_type_is_told_the_cap_was_not_checked(
     work: Workdir, sandbox: Sandbox
 ) -> None:
-    behave(sandbox, max_instances=1)
+    sandbox.behave(max_instances=1)
     sandbox.add_fault(
         method="GET", path="/api/v2/integrations/types/*", status=403, code="missing.permissions"
     )
@@ -273,7 +256,7 @@ def kill_after_a_committed_post(work: Workdir, sandbox: Sandbox) -> dict[str, An
 def test_the_apply_after_a_kill_adopts_the_integration_the_cut_off_create_made(
     work: Workdir, sandbox: Sandbox
 ) -> None:
-    behave(sandbox, honour_create_name=True)
+    sandbox.behave(honour_create_name=True)
     keys = ("alpha", "beta", "gamma")
     work.write(config(*(destination(k, f"{k}-prod") for k in keys)))
 
@@ -308,7 +291,7 @@ def test_the_apply_after_a_kill_adopts_the_integration_the_cut_off_create_made(
 def test_where_genesys_ignores_the_name_the_kill_is_recovered_by_time(
     work: Workdir, sandbox: Sandbox
 ) -> None:
-    behave(sandbox, honour_create_name=False)
+    sandbox.behave(honour_create_name=False)
     keys = ("alpha", "beta", "gamma")
     work.write(config(*(destination(k, f"{k}-prod") for k in keys)))
 
@@ -326,7 +309,7 @@ def test_where_genesys_ignores_the_name_the_kill_is_recovered_by_time(
 def after_a_kill(work: Workdir, sandbox: Sandbox, key: str, pending_name: str) -> str:
     """What a run killed right after a create's POST leaves: state holding only the intent,
     and Genesys the integration it made under the pending name (its id is returned)."""
-    behave(sandbox, honour_create_name=True)
+    sandbox.behave(honour_create_name=True)
     token = httpx.post(
         f"{sandbox.url}/oauth/token",
         data={"grant_type": "client_credentials"},

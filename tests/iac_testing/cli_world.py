@@ -8,6 +8,8 @@ everything below it - SDK, httpx, HTTP, the sandbox - is the real thing.
 from __future__ import annotations
 
 import textwrap
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,17 @@ from iac.sandbox import SandboxServer
 
 CLIENT_ID = "it-client"
 CLIENT_SECRET = "it-secret-value-never-logged"
+DEADLINE = 60.0  # seconds: a busy 2-core machine never needs it, a hang always does
+
+
+def wait_until(what: str, condition: Callable[[], Any]) -> Any:
+    """Poll ``condition`` until it returns something truthy; fail after ``DEADLINE``."""
+    deadline = time.monotonic() + DEADLINE
+    while not (found := condition()):
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"gave up after {DEADLINE:g}s waiting for {what}")
+        time.sleep(0.05)  # a poll interval, not a wait for the outcome
+    return found
 
 
 @dataclass
@@ -54,6 +67,23 @@ class Sandbox:
             i["config"]["current"]["properties"].get("eventSourceSuffix"): i
             for i in self.integrations()
         }
+
+    def stored(self) -> list[dict[str, Any]]:
+        """Every integration the sandbox holds (its raw records), whatever the API's modes
+        show: however many pages they would take, inlined or not, deleted ones gone."""
+        return list(httpx.get(f"{self.url}/__sandbox/org").json()["integrations"])
+
+    def suffixes(self) -> list[str]:
+        """The event source suffixes of the configured integrations the sandbox holds."""
+        return sorted(
+            i["config"]["properties"]["eventSourceSuffix"]
+            for i in self.stored()
+            if i["config"]["properties"]
+        )
+
+    def behave(self, **modes: Any) -> None:
+        """PUT /__sandbox/behaviour: these modes, every other key back to its default."""
+        httpx.put(f"{self.url}/__sandbox/behaviour", json=modes).raise_for_status()
 
     def org_target(self) -> str:
         """How a target line names this org: the URL, then the org's name and id."""
