@@ -321,22 +321,26 @@ def after_a_kill(work: Workdir, sandbox: Sandbox, key: str, pending_name: str) -
         headers={"Authorization": f"Bearer {token}"},
     )
     made.raise_for_status()
+    write_intent_only_state(work, sandbox, key, pending_name, since="2020-01-01T00:00:00Z")
+    return str(made.json()["id"])
+
+
+def write_intent_only_state(
+    work: Workdir, sandbox: Sandbox, key: str, pending_name: str, *, since: str
+) -> None:
+    """A state holding nothing but one create's intent, as a killed run leaves it."""
     org = httpx.get(f"{sandbox.url}/__sandbox/org").json()
     work.state_dir.mkdir(parents=True, exist_ok=True)
-    (work.state_dir / "default.json").write_text(
-        json.dumps(
-            {
-                "version": 1,
-                "lineage": "0b0e7f0e-0000-4000-8000-000000000000",
-                "serial": 3,
-                "target": sandbox.url,
-                "org_id": org["orgId"],
-                "resources": {},
-                "pending_creates": {key: {"name": pending_name, "since": "2020-01-01T00:00:00Z"}},
-            }
-        )
-    )
-    return str(made.json()["id"])
+    document = {
+        "version": 1,
+        "lineage": "0b0e7f0e-0000-4000-8000-000000000000",
+        "serial": 3,
+        "target": sandbox.url,
+        "org_id": org["orgId"],
+        "resources": {},
+        "pending_creates": {key: {"name": pending_name, "since": since}},
+    }
+    (work.state_dir / "default.json").write_text(json.dumps(document))
 
 
 def test_a_saved_plan_resumes_a_cut_off_create(work: Workdir, sandbox: Sandbox) -> None:
@@ -381,25 +385,8 @@ def test_a_state_document_with_an_intent_reads_back_in_the_cli(
 ) -> None:
     """An intent that found nothing: the plan creates, the apply drops the stale intent."""
     work.write(config(destination("orders", "orders-prod")))
-    work.state_dir.mkdir(parents=True, exist_ok=True)
-    org = httpx.get(f"{sandbox.url}/__sandbox/org").json()
-    (work.state_dir / "default.json").write_text(
-        json.dumps(
-            {
-                "version": 1,
-                "lineage": "0b0e7f0e-0000-4000-8000-000000000000",
-                "serial": 3,
-                "target": sandbox.url,
-                "org_id": org["orgId"],
-                "resources": {},
-                "pending_creates": {
-                    "orders": {
-                        "name": "iac-pending-deadbeef-orders",
-                        "since": "2030-01-01T00:00:00Z",
-                    }
-                },
-            }
-        )
+    write_intent_only_state(
+        work, sandbox, "orders", "iac-pending-deadbeef-orders", since="2030-01-01T00:00:00Z"
     )
 
     planned = work.iac("plan", str(work.config))
