@@ -62,13 +62,8 @@ async def apply_changes(
             computed, live = await planned(ctx, client)
             auto_approve = settings.auto_approve
         else:
-            computed = await still_valid(ctx, saved, client)
+            computed, live = await still_valid(ctx, saved, client)
             auto_approve = True  # a saved plan was reviewed and approved already
-            # Only creates need another look at Genesys: what a cut-off one made, and what a
-            # new one's intent must tell apart from what it makes.
-            creates = any(c.action in (Action.CREATE, Action.REPLACE) for c in computed.changes)
-            wanted = creates or bool(ctx.state.pending_creates)
-            live = await client.list_destinations() if wanted else {}
         view.planned(computed)
         audit = ctx.prepare_writes()
         if computed.has_changes and not auto_approve:

@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from iac.errors import IacError
+from iac.genesys.live import LiveDestination
 from iac.plan import Plan, plan
 from iac.plan.basis import stale_reasons
 from iac.run.context import RunContext
@@ -44,8 +45,11 @@ def reviewed_inputs(saved: SavedPlan, folder: Inputs) -> Inputs:
     return folder
 
 
-async def still_valid(ctx: RunContext, saved: SavedPlan, client: GenesysClient) -> Plan:
-    """The saved plan, gated again; raises IacError when it no longer holds.
+async def still_valid(
+    ctx: RunContext, saved: SavedPlan, client: GenesysClient
+) -> tuple[Plan, dict[str, LiveDestination]]:
+    """The saved plan, gated again, and what Genesys holds; raises IacError when the plan
+    no longer holds.
 
     ``ctx.inputs`` are the ``reviewed_inputs`` of the plan's configuration folder.
     """
@@ -79,13 +83,11 @@ async def still_valid(ctx: RunContext, saved: SavedPlan, client: GenesysClient) 
     )
     regated = await ctx.gated(fresh, live, client)
     then = {c.job_id: c.blocked_by for c in saved.plan.changes}
-    return replace(
-        regated,
-        changes=tuple(
-            replace(c, blocked_by=tuple(dict.fromkeys((*then.get(c.job_id, ()), *c.blocked_by))))
-            for c in regated.changes
-        ),
+    kept_blocked = tuple(
+        replace(c, blocked_by=tuple(dict.fromkeys((*then.get(c.job_id, ()), *c.blocked_by))))
+        for c in regated.changes
     )
+    return replace(regated, changes=kept_blocked), live
 
 
 def _decisions(computed: Plan) -> list[tuple[Any, ...]]:

@@ -203,3 +203,21 @@ def test_an_edited_plan_file_is_refused_even_when_fresh(work: Workdir, sandbox: 
     assert "the file was edited or damaged" in applied.output
     assert "Traceback" not in applied.output
     assert set(sandbox.by_suffix()) == {"orders-prod", "audit-prod"}
+
+
+def test_applying_a_saved_plan_reads_the_org_s_integrations_once(
+    work: Workdir, sandbox: Sandbox
+) -> None:
+    work.write(config(destination("orders", "orders-prod"), destination("audit", "audit-prod")))
+    plan_file = save(work)
+    httpx.delete(f"{sandbox.url}/__sandbox/requests").raise_for_status()
+
+    applied = work.iac("apply", plan_file)
+
+    assert applied.exit_code == 0, applied.output
+    listings = [
+        r
+        for r in sandbox.requests()
+        if (r["method"], r["path"]) == ("GET", "/api/v2/integrations")
+    ]
+    assert len(listings) == 1, listings  # the staleness check's reading serves the apply too
