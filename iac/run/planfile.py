@@ -69,7 +69,12 @@ class SavedPlan:
     inputs: Inputs
     strict: bool
     created_at: str
-    config_dir: Path
+
+    @property
+    def config_dir(self) -> Path:
+        """The configuration folder the plan was made from, as given to iac plan."""
+        assert self.inputs.source is not None  # load_plan always sets it
+        return self.inputs.source
 
 
 def save_plan(path: Path, plan: Plan, basis: Basis, inputs: Inputs, *, strict: bool) -> None:
@@ -125,5 +130,4 @@ def load_plan(path: Path) -> SavedPlan:
         ),
         strict=doc.strict,
         created_at=doc.created_at,
-        config_dir=Path(doc.config_dir),
     )
