@@ -15,28 +15,18 @@ from iac import __version__
 from iac.cli.adopt import export, import_
 from iac.cli.applying import apply, destroy
 from iac.cli.audit import audit
+from iac.cli.failures import OneLineErrors
 from iac.cli.planning import drift, plan, validate
 from iac.cli.sandbox import sandbox
 from iac.cli.state import state, workspace
-from iac.errors import IacError
 
 
-class _Group(click.Group):
-    """Turns every IacError into click's one-line ``Error: ...`` and exit code 1.
+class _Group(OneLineErrors):
+    """Every failure is one line and exit code 1.
 
     Usage errors exit 1 too (click says 2), because --detailed-exitcode gives 2 its Terraform
     meaning: "there are changes". A typo in a pipeline must not read as a plan with changes.
     """
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except IacError as err:
-            raise click.ClickException(str(err)) from None
-        except OSError as err:
-            # A folder that is a file, a full disk, a read-only mount: one line, no traceback.
-            where = f"{err.filename}: " if err.filename else ""
-            raise click.ClickException(f"{where}{err.strerror or err}") from None
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         kwargs["standalone_mode"] = False

@@ -16,8 +16,8 @@ import click
 from iac.audit.chain import verify as verify_chain
 from iac.audit.chain import verify_lines
 from iac.audit.query import parse_time, query, select
+from iac.cli.failures import OneLineErrors
 from iac.cli.options import state_location_options
-from iac.errors import IacError
 from iac.pg.url import BackendURL
 from iac.vocabulary import CHANGING_ACTIONS, ChangeResult
 from iac.workspace import Workspace
@@ -26,16 +26,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 ACTIONS = tuple(a.value for a in CHANGING_ACTIONS)
 RESULTS = tuple(r.value for r in ChangeResult)
-
-
-class _AuditGroup(click.Group):
-    """IacError becomes click's ``Error: ...`` and exit 1, also when run outside ``iac``."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except IacError as err:
-            raise click.ClickException(str(err)) from None
 
 
 class _IsoTime(click.ParamType):
@@ -94,7 +84,7 @@ def _trail(
     return _Trail(f"of workspace {workspace} in {backend.display}", None, located)
 
 
-@click.group(cls=_AuditGroup)
+@click.group(cls=OneLineErrors)
 def audit() -> None:
     """Inspect the tamper-evident audit trail."""
 
