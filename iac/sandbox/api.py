@@ -73,8 +73,8 @@ class Api:
         expand = _expands(behaviour, req)
         if expand:
             filters["expand"] = "config.current"
-        recs = self.store.integrations(type_id)
-        listing = views.listing_json(recs, page_size, page_number, filters, expand)
+        recs, total = self.store.integration_page(type_id, page_number, page_size)
+        listing = views.listing_json(recs, total, page_size, page_number, filters, expand)
         # ASSUMPTION (omit_list_fields, default none): every page carries the whole envelope,
         # pageCount and nextUri included. CX as Code does not trust pageCount (it pages until
         # an empty page). Settled by: GET /api/v2/integrations on a real org holding more than

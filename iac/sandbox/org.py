@@ -2,13 +2,13 @@
 
 Records are plain JSON-ready dicts so the file is the model. Every mutation happens under
 one lock and is written atomically before the lock is released, so a crash or a second
-process never sees half an update.
+process never sees half an update. An index (``index.py``) keeps every API call's cost to
+what it reads or changes, not the org's size: a plan lists orgs of 10,000 integrations.
 """
 
 from __future__ import annotations
 
 import copy
-import json
 import threading
 import time
 import uuid
@@ -16,11 +16,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from iac.atomic import write_atomic
 from iac.sandbox import eventbridge, rules
 from iac.sandbox.activation import ActivationPolicy, resolve_state
 from iac.sandbox.behaviour import Behaviour, BehaviourSetting
 from iac.sandbox.errors import bad_request, invalid_value, not_found
+from iac.sandbox.index import RecordIndex, copy_json
+from iac.sandbox.orgfile import OrgFile
 
 Record = dict[str, Any]
 INTENDED_STATES = ("ENABLED", "DISABLED")
@@ -36,41 +37,29 @@ class OrgStore:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._lock = threading.RLock()
-        self._file = data_file
+        self._file = OrgFile(data_file)
         self._activation = activation
         self._behaviour = behaviour or BehaviourSetting()
         self._clock = clock
         # Deleted integrations still readable (delete_visible_seconds): id -> (record, until).
         # Kept in memory only: a restart of the sandbox ends their visibility.
         self._gone: dict[str, tuple[Record, float]] = {}
-        self._data = self._load()
+        data = self._file.load()
+        fresh = data is None
+        if data is None:
+            data = {"format": _FORMAT, "orgId": str(uuid.uuid4()), "orgName": "Sandbox Org"}
+            data["nextSeq"] = 1
+        # The org's own keys; its integrations live in the index (and the file's last key).
+        self._index = RecordIndex(data.pop("integrations", []))
+        self._data = data
+        if fresh:
+            self._save()  # the org id must be stable from the first run on
 
     # -- persistence -------------------------------------------------------------------
 
-    def _load(self) -> dict[str, Any]:
-        if self._file is not None and self._file.exists():
-            try:
-                data = json.loads(self._file.read_text(encoding="utf-8"))
-            except (OSError, json.JSONDecodeError) as exc:
-                raise ValueError(f"cannot read sandbox org file {self._file}: {exc}") from exc
-            if not isinstance(data, dict) or not isinstance(data.get("integrations"), list):
-                raise ValueError(f"{self._file} is not a sandbox org file")
-            return data
-        data = {
-            "format": _FORMAT,
-            "orgId": str(uuid.uuid4()),
-            "orgName": "Sandbox Org",
-            "nextSeq": 1,
-            "integrations": [],
-        }
-        self._data = data
-        self._save()  # the org id must be stable from the first run on
-        return data
-
-    def _save(self) -> None:
-        if self._file is None:
-            return
-        write_atomic(self._file, json.dumps(self._data, indent=2))
+    def _save(self, *changed: Record) -> None:
+        """Write the org file; ``changed``: the records this mutation altered or deleted."""
+        self._file.save(self._data, self._index.records(), changed)
 
     # -- reads -------------------------------------------------------------------------
 
@@ -84,22 +73,26 @@ class OrgStore:
 
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
-            return copy.deepcopy(self._data)
+            return copy.deepcopy({**self._data, "integrations": self._index.records()})
 
-    def integrations(self, type_id: str | None = None) -> list[Record]:
-        """Copies, in creation order; deleted ones too while they are still visible."""
+    def integration_page(
+        self, type_id: str | None, page_number: int, page_size: int
+    ) -> tuple[list[Record], int]:
+        """Copies of one list page, in creation order, and the listing's total; deleted ones
+        count too while they are still visible. Only the page is copied."""
+        start = (page_number - 1) * page_size
         with self._lock:
-            recs = [r for r in self._data["integrations"] if type_id in (None, r["typeId"])]
-            recs += [r for r in self._visible_gone() if type_id in (None, r["typeId"])]
-            return copy.deepcopy(sorted(recs, key=lambda r: r["seq"]))
+            gone = [r for r in self._visible_gone() if type_id in (None, r["typeId"])]
+            page, total = self._index.page(type_id, start, page_size, gone)
+            return copy_json(page), total
 
     def integration(self, integration_id: str) -> Record:
         """A copy, for reads: a deleted one still answers while it is visible."""
         with self._lock:
-            for rec in self._visible_gone():
-                if rec["id"] == integration_id:
-                    return copy.deepcopy(rec)
-            return copy.deepcopy(self._find(integration_id))
+            gone = self._gone.get(integration_id)
+            if gone is not None and gone[1] > self._clock():
+                return copy_json(gone[0])
+            return copy_json(self._find(integration_id))
 
     def _visible_gone(self) -> list[Record]:
         now = self._clock()
@@ -109,10 +102,10 @@ class OrgStore:
         return [rec for rec, _ in self._gone.values()]
 
     def _find(self, integration_id: str) -> Record:
-        for rec in self._data["integrations"]:
-            if rec["id"] == integration_id:
-                return rec
-        raise not_found(f"Integration {integration_id}")
+        rec = self._index.get(integration_id)
+        if rec is None:
+            raise not_found(f"Integration {integration_id}")
+        return rec
 
     # -- mutations ---------------------------------------------------------------------
 
@@ -131,7 +124,7 @@ class OrgStore:
         now = self._clock()
         with self._lock:
             if not seeded:
-                rules.check_cap(self._data["integrations"], type_id, behaviour.max_instances)
+                rules.check_cap(self._index.count(type_id), type_id, behaviour.max_instances)
             rec: Record = {
                 "id": str(uuid.uuid4()),
                 "seq": self._data["nextSeq"],
@@ -149,8 +142,8 @@ class OrgStore:
                 "state": {"code": "INACTIVE", "since": now},
             }
             self._data["nextSeq"] += 1
-            self._data["integrations"].append(rec)
-            self._save()
+            self._index.add(rec)
+            self._save(rec)
             return copy.deepcopy(rec)
 
     def set_intended_state(self, integration_id: str, intended: Any) -> Record:
@@ -162,7 +155,7 @@ class OrgStore:
         with self._lock:
             rec = self._find(integration_id)
             self._apply_intended_state(rec, intended, behaviour)
-            self._save()
+            self._save(rec)
             return copy.deepcopy(rec)
 
     def _apply_intended_state(self, rec: Record, intended: str, behaviour: Behaviour) -> None:
@@ -187,7 +180,8 @@ class OrgStore:
 
     def _start_activation(self, rec: Record, now: float, behaviour: Behaviour) -> None:
         props = rec["config"]["properties"]
-        deferred = rules.deferred_problem(self._data["integrations"], rec, behaviour, now)
+        sharing = self._index.sharing(eventbridge.identity(props))
+        deferred = rules.deferred_problem(sharing, rec, behaviour, now)
         outcome = deferred or self._activation.outcome(props)
         rec["state"] = {
             "code": "ACTIVATING",
@@ -209,8 +203,8 @@ class OrgStore:
         seconds = self._behaviour.current.delete_visible_seconds
         with self._lock:
             rec = self._find(integration_id)
-            self._data["integrations"].remove(rec)
-            self._save()
+            self._index.remove(rec)
+            self._save(rec)
             rec["intendedState"] = "DELETED"
             if seconds > 0:
                 self._gone[integration_id] = (copy.deepcopy(rec), self._clock() + seconds)
@@ -218,47 +212,21 @@ class OrgStore:
 
     def put_config(self, integration_id: str, doc: dict[str, Any]) -> Record:
         """PUT .../config/current: optimistic concurrency on ``version``, then full replace."""
-        version = doc.get("version")
-        if isinstance(version, bool) or not isinstance(version, int):
-            raise bad_request("The configuration version is required and must be an integer.")
-        name = doc.get("name")
-        if not isinstance(name, str) or not name.strip():
-            raise invalid_value("The configuration name is required.", {"property": "name"})
-        notes = doc.get("notes")
-        if notes is not None and not isinstance(notes, str):
-            raise invalid_value("notes must be a string.", {"property": "notes"})
-        props = _object(doc, "properties")
-        advanced = _object(doc, "advanced")
-        credentials = _object(doc, "credentials")
-        if advanced:
-            raise invalid_value(
-                "Integration type {type} has no advanced settings.", {"type": eventbridge.TYPE_ID}
-            )
-        if credentials:
-            raise invalid_value(
-                "Integration type {type} takes no credentials.", {"type": eventbridge.TYPE_ID}
-            )
+        version, asked = _parse_config(doc)
         behaviour = self._behaviour.current
         at_put = behaviour.validate_properties_at == "put"
         if at_put:
-            eventbridge.validate_properties(props)
+            eventbridge.validate_properties(asked["properties"])
         with self._lock:
             rec = self._find(integration_id)
             current = rec["config"]["version"]
             if version != current:
                 raise rules.version_conflict(rec, version, behaviour.version_conflict_status)
             if at_put:
-                self._check_unique(rec, props)
-            rec["config"] = {
-                "version": current + 1,
-                "name": name,
-                "notes": notes or "",
-                "properties": props,
-                "advanced": advanced,
-                "credentials": credentials,
-            }
+                self._check_unique(rec, asked["properties"])
+            self._index.set_config(rec, {"version": current + 1, **asked})
             self._reactivate_if_enabled(rec, behaviour)
-            self._save()
+            self._save(rec)
             return copy.deepcopy(rec)
 
     def admin_edit(self, integration_id: str, doc: dict[str, Any]) -> Record:
@@ -271,38 +239,23 @@ class OrgStore:
         behaviour = self._behaviour.current  # an edit in the UI meets the same backend
         with self._lock:
             rec = self._find(integration_id)
-            config = copy.deepcopy(rec["config"])
-            if "name" in doc:
-                if not isinstance(doc["name"], str) or not doc["name"].strip():
-                    raise invalid_value("The configuration name is required.")
-                config["name"] = doc["name"]
-            if "notes" in doc:
-                if doc["notes"] is not None and not isinstance(doc["notes"], str):
-                    raise invalid_value("notes must be a string.")
-                config["notes"] = doc["notes"] or ""
-            if "properties" in doc:
-                if not isinstance(doc["properties"], dict):
-                    raise invalid_value("properties must be an object.")
-                for key, value in doc["properties"].items():
-                    # null removes a property, so tests can make a config incomplete
-                    if value is None:
-                        config["properties"].pop(key, None)
-                    else:
-                        config["properties"][key] = value
-                if behaviour.validate_properties_at == "put":
-                    eventbridge.validate_properties(config["properties"])
-                    self._check_unique(rec, config["properties"])
+            config = _edited_config(rec["config"], doc)
+            if "properties" in doc and behaviour.validate_properties_at == "put":
+                eventbridge.validate_properties(config["properties"])
+                self._check_unique(rec, config["properties"])
             if config != rec["config"]:
                 config["version"] += 1
-                rec["config"] = config
+                self._index.set_config(rec, config)
                 self._reactivate_if_enabled(rec, behaviour)
             if "intendedState" in doc:
                 self._apply_intended_state(rec, doc["intendedState"], behaviour)
-            self._save()
+            self._save(rec)
             return copy.deepcopy(rec)
 
     def _check_unique(self, rec: Record, props: dict[str, Any]) -> None:
-        rules.check_unique(self._data["integrations"], rec, props, self._clock())
+        # Only the records naming the same partner event source can clash.
+        sharing = self._index.sharing(eventbridge.identity(props))
+        rules.check_unique(sharing, rec, props, self._clock())
 
     def _reactivate_if_enabled(self, rec: Record, behaviour: Behaviour) -> None:
         """A changed configuration of an enabled integration is pushed again.
@@ -314,6 +267,61 @@ class OrgStore:
         """
         if rec["intendedState"] == "ENABLED" and behaviour.config_change_reactivates:
             self._start_activation(rec, self._clock(), behaviour)
+
+
+def _parse_config(doc: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    """A PUT .../config/current body, checked: the version it was based on, and the config
+    it asks for (all but the version)."""
+    version = doc.get("version")
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise bad_request("The configuration version is required and must be an integer.")
+    name = doc.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise invalid_value("The configuration name is required.", {"property": "name"})
+    notes = doc.get("notes")
+    if notes is not None and not isinstance(notes, str):
+        raise invalid_value("notes must be a string.", {"property": "notes"})
+    props = _object(doc, "properties")
+    advanced = _object(doc, "advanced")
+    credentials = _object(doc, "credentials")
+    if advanced:
+        raise invalid_value(
+            "Integration type {type} has no advanced settings.", {"type": eventbridge.TYPE_ID}
+        )
+    if credentials:
+        raise invalid_value(
+            "Integration type {type} takes no credentials.", {"type": eventbridge.TYPE_ID}
+        )
+    return version, {
+        "name": name,
+        "notes": notes or "",
+        "properties": props,
+        "advanced": advanced,
+        "credentials": credentials,
+    }
+
+
+def _edited_config(current: dict[str, Any], doc: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``current`` with an admin edit's name, notes and properties applied."""
+    config = copy.deepcopy(current)
+    if "name" in doc:
+        if not isinstance(doc["name"], str) or not doc["name"].strip():
+            raise invalid_value("The configuration name is required.")
+        config["name"] = doc["name"]
+    if "notes" in doc:
+        if doc["notes"] is not None and not isinstance(doc["notes"], str):
+            raise invalid_value("notes must be a string.")
+        config["notes"] = doc["notes"] or ""
+    if "properties" in doc:
+        if not isinstance(doc["properties"], dict):
+            raise invalid_value("properties must be an object.")
+        for key, value in doc["properties"].items():
+            # null removes a property, so tests can make a config incomplete
+            if value is None:
+                config["properties"].pop(key, None)
+            else:
+                config["properties"][key] = value
+    return config
 
 
 def _object(doc: dict[str, Any], key: str) -> dict[str, Any]:

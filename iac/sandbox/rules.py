@@ -1,8 +1,9 @@
 """What an org's integrations must respect together, and how a breach is answered.
 
-Plain functions over the org's records (``OrgStore`` calls them under its lock): the
-instance cap, the one-partner-event-source-per-identity rule, stale versions, and the
-checks that ``validate_properties_at: "activation"`` moves from the PUT to activation.
+Plain functions over the org's records (``OrgStore`` calls them under its lock, passing only
+the records that can matter, from its index): the instance cap, the
+one-partner-event-source-per-identity rule, stale versions, and the checks that
+``validate_properties_at: "activation"`` moves from the PUT to activation.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from iac.sandbox.errors import ApiError, limit_json
 Record = dict[str, Any]
 
 
-def check_cap(recs: list[Record], type_id: str, max_instances: int | None) -> None:
-    """Refuse a create past the type's maxInstances (behaviour ``max_instances``).
+def check_cap(count: int, type_id: str, max_instances: int | None) -> None:
+    """Refuse a create past the type's maxInstances (behaviour ``max_instances``); ``count``:
+    how many of ``type_id`` the org holds.
 
     ASSUMPTION: the real cap of amazon-eventbridge-source is unknown (null: none), and a POST
     past it answers 400 bad.request naming the cap, with ErrorBody.limit set. Settled by: GET
@@ -27,7 +29,7 @@ def check_cap(recs: list[Record], type_id: str, max_instances: int | None) -> No
     """
     if max_instances is None:
         return
-    if sum(1 for r in recs if r["typeId"] == type_id) >= max_instances:
+    if count >= max_instances:
         raise ApiError(
             400,
             "Integration type {type} allows at most {max} instances in an organization.",
@@ -45,6 +47,9 @@ def check_unique(
     enabled_only: bool = False,
 ) -> None:
     """One partner event source per (account, region, suffix): refuse a second user.
+
+    ``recs``: the org's records in creation order (those with another identity may be left
+    out); the first other user found is the one named.
 
     ``enabled_only``: count only the ENABLED integrations not in ERROR (at activation).
     """

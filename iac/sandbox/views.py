@@ -77,17 +77,16 @@ def integration_json(rec: Record, expand_config: bool = False) -> dict[str, Any]
 
 
 def listing_json(
-    recs: list[Record],
+    page: list[Record],
+    total: int,
     page_size: int,
     page_number: int,
     filters: dict[str, str],
     expand_config: bool,
 ) -> dict[str, Any]:
-    """One IntegrationEntityListing page; the *Uri links keep the caller's filters."""
-    total = len(recs)
+    """One IntegrationEntityListing page (``page``: its records, of ``total`` in all); the
+    *Uri links keep the caller's filters."""
     page_count = math.ceil(total / page_size)
-    start = (page_number - 1) * page_size
-    page = recs[start : start + page_size]
 
     def uri(number: int) -> str:
         query = {"pageSize": page_size, "pageNumber": number, **filters}
