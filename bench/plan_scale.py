@@ -35,7 +35,8 @@ TOPICS = ["v2.detail.events.conversation.{id}.customer.end", "v2.users.{id}.acti
 def seed(work: Path, n: int, url_holder: list[str]) -> None:
     """Org file, YAML and state for n destinations that all match: the plan says No changes."""
     store = OrgStore(None, ActivationPolicy(delay=0.0))
-    lines = ["destinations:"]
+    # A file of at most 1,000 destinations: iac refuses configuration files over 1 MiB.
+    files: list[list[str]] = []
     resources = {}
     for i in range(n):
         suffix = f"bench-{i:05d}"
@@ -67,7 +68,9 @@ def seed(work: Path, n: int, url_holder: list[str]) -> None:
             "notes": None,
         }
         resources[f"d{i:05d}"] = ResourceState(record["id"], attributes)
-        lines += [
+        if i % 1000 == 0:
+            files.append(["destinations:"])
+        files[-1] += [
             f"  d{i:05d}:",
             f"    name: Bench {i}",
             '    aws_account_id: "123456789012"',
@@ -77,7 +80,8 @@ def seed(work: Path, n: int, url_holder: list[str]) -> None:
             *(f'      - "{t}"' for t in TOPICS),
         ]
     (work / "config").mkdir()
-    (work / "config" / "destinations.yaml").write_text("\n".join(lines) + "\n")
+    for number, lines in enumerate(files):
+        (work / "config" / f"destinations-{number:02d}.yaml").write_text("\n".join(lines) + "\n")
     (work / "org.json").write_text(json.dumps(store.snapshot()))
     state = State(lineage="bench", serial=0, target=url_holder[0], resources=resources)
     backends(Workspace(work / "state")).state.write(state)

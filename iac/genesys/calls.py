@@ -6,22 +6,32 @@ a 429 waits Retry-After and is retried for as long as the call's throttle budget
 storm costs time, not a failed call); 5xx and lost connections back off with jitter, a few
 times, but only for calls that are safe to repeat; other 4xx never retry. A 401 renews the
 token once.
+
+Before any request is sent, the client's ``Pacer`` admits it: within the rate limit the
+``inin-ratelimit-*`` headers describe, and never before a ``Retry-After`` some answer gave
+(see ``pacing.py``). 429s are then rare, and the retries above only a fallback.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import functools
 import random
+import weakref
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import httpx
-from PureCloudPlatformClientV2.rest import ApiException
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception
 
 from iac.genesys.errors import GenesysApiError, from_api_exception, from_transport_error
 from iac.genesys.observer import CallObserver, current_job_calls
+from iac.genesys.pacing import Pacer
+from iac.genesys.sdk import ApiException
+from iac.genesys.transport import answer_listener
 from iac.telemetry import get_logger
 
 # The logger the client always used: log routing and filters keep working.
@@ -78,7 +88,9 @@ class CallRunner:
     """Runs SDK calls for one client and turns their failures into ``GenesysApiError``.
 
     ``renew_token`` fetches a new token (the client's login, with its hints on failure); it
-    must call ``token_issued`` when it succeeds.
+    must call ``token_issued`` when it succeeds. ``max_concurrency``: requests in flight at
+    once. ``pacer``: admits each request (a new one, obeying at most ``retry_after_max``, when
+    None).
     """
 
     def __init__(
@@ -89,15 +101,26 @@ class CallRunner:
         renew_token: Callable[[], Awaitable[None]],
         max_concurrency: int = 8,
         observer: CallObserver | None = None,
+        pacer: Pacer | None = None,
     ) -> None:
         self.api_url = api_url
         self.policy = policy
         self.stats = RetryStats()
         self._renew = renew_token
         self._observer = observer
-        self._slots = asyncio.Semaphore(max_concurrency)
+        self._slots = asyncio.Semaphore(max(1, max_concurrency))
+        # Threads of our own: asyncio's default pool has min(32, CPUs + 4) workers, 6 on a
+        # 2-core machine, which would cap the concurrency asked for. Ended by ``close``, or
+        # when this runner is collected.
+        self._threads = ThreadPoolExecutor(max(1, max_concurrency), "iac-genesys")
+        weakref.finalize(self, self._threads.shutdown, wait=False)
+        self.pacer = pacer if pacer is not None else Pacer(max_hold=policy.retry_after_max)
         self._auth_lock = asyncio.Lock()
         self._token_generation = 0
+
+    def close(self) -> None:
+        """Let the worker threads end (calls still running finish first)."""
+        self._threads.shutdown(wait=False)
 
     def token_issued(self) -> None:
         self._token_generation += 1
@@ -142,15 +165,34 @@ class CallRunner:
     ) -> T:
         generation = self._token_generation
         try:
-            async with self._slots:
-                return await asyncio.to_thread(fn, *args, **kwargs)
+            return await self._paced(fn, args, kwargs)
         except ApiException as exc:
             if exc.status != 401 or not reauth:
                 raise
         # Tokens expire (the SDK does not renew client-credentials tokens): renew once.
         await self._renew_token(generation)
+        return await self._paced(fn, args, kwargs)
+
+    async def _paced(
+        self, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> T:
+        """One request: a concurrency slot, then the pacer's admission, then the send.
+
+        The slot comes first so that an admission is never held by a call still queueing
+        for a slot (it would count as in flight and block others); waiting for the pacer
+        with a slot costs nothing, as no other request may be sent meanwhile either.
+        """
         async with self._slots:
-            return await asyncio.to_thread(fn, *args, **kwargs)
+            ticket = await self.pacer.admit()
+            # The worker thread runs in a copy of this context (the job's counters), where
+            # the transport finds the ticket to tell of the answer.
+            context = contextvars.copy_context()
+            context.run(answer_listener.set, ticket.answered)
+            send = functools.partial(context.run, fn, *args, **kwargs)
+            try:
+                return await asyncio.get_running_loop().run_in_executor(self._threads, send)
+            finally:
+                ticket.close()
 
     async def _renew_token(self, seen_generation: int) -> None:
         async with self._auth_lock:

@@ -8,21 +8,28 @@ from __future__ import annotations
 
 from typing import Any
 
-import PureCloudPlatformClientV2 as sdk
-from PureCloudPlatformClientV2.logger import LogLevel
-
 from iac.genesys.access import Access
 from iac.genesys.calls import CallRunner, RetryPolicy, RetryStats
-from iac.genesys.convert import config_matches, model
+from iac.genesys.configuring import ConfigWrites
+from iac.genesys.convert import model
 from iac.genesys.creation import CreateGuard
+from iac.genesys.decoding import DecodingApiClient
 from iac.genesys.errors import GenesysApiError
 from iac.genesys.listing import InconsistentListing
-from iac.genesys.live import INTEGRATION_TYPE, LiveDestination, properties_from_attributes
+from iac.genesys.live import INTEGRATION_TYPE, LiveDestination
 from iac.genesys.observer import CallObserver
 from iac.genesys.org import Identity, OrgIdentity
-from iac.genesys.polling import ActivationError, wait_until_active, wait_until_gone
+from iac.genesys.polling import (
+    ActivationClock,
+    ActivationError,
+    wait_until_active,
+    wait_until_gone,
+)
 from iac.genesys.reads import Reads
+from iac.genesys.sdk import LogLevel
+from iac.genesys.sdk import package as sdk
 from iac.genesys.settings import GenesysTarget
+from iac.genesys.topics import TopicCatalog, read_catalog
 from iac.genesys.transport import HttpxHttpClient
 
 # Names that moved to collaborators stay importable from here.
@@ -68,15 +75,26 @@ class GenesysClient:
         )
         self.stats: RetryStats = self._calls.stats
         self._owns_http = http is None
-        self._http = http if http is not None else HttpxHttpClient(timeout_seconds=timeout_seconds)
+        if http is None:
+            # Plain http is only ever loopback (settings refuses it elsewhere): no TLS, so no
+            # CA bundle to load (30 ms of a run's start-up).
+            plain = target.api_url.startswith("http://")
+            http = HttpxHttpClient(
+                timeout_seconds=timeout_seconds,
+                verify=not plain,
+                max_connections=max_concurrency,
+            )
+        self._http = http
         self._http.add_response_hook(self._calls.on_response)
         self._closed = False
         # One ApiClient per org; the SDK's global Configuration host is never touched.
-        self._api_client = sdk.ApiClient(host=target.api_url)
+        self._api_client = DecodingApiClient(host=target.api_url)
         self._api_client.set_http_client(self._http)
         self._api = sdk.IntegrationsApi(self._api_client)
         self._creates = CreateGuard(self.policy, self.list_destinations)
+        self._activation = ActivationClock()
         self._reads = Reads(self._calls, self._api, self.policy, self._creates.saw)
+        self._configs = ConfigWrites(self._calls, self._api, self._reads)
         self._identity = Identity(
             self._calls.call,
             tokens_api=sdk.TokensApi(self._api_client),
@@ -106,6 +124,7 @@ class GenesysClient:
         if self._closed:
             return
         self._closed = True
+        self._calls.close()
         self._http.remove_response_hook(self._calls.on_response)
         if self._owns_http:
             self._http.close()
@@ -160,11 +179,19 @@ class GenesysClient:
         ``maxInstances``); None when Genesys does not say. Read once per client."""
         return await self._reads.max_instances()
 
+    async def topic_catalog(self) -> TopicCatalog:
+        """The org's notification topics and their transports (GET
+        /api/v2/notifications/availabletopics, one call each time: the caller keeps it)."""
+        notifications = sdk.NotificationsApi(self._api_client)
+        return await read_catalog(self._calls.call, notifications)
+
     async def wait_until_active(
         self, integration_id: str, timeout_seconds: float
     ) -> LiveDestination:
         """Poll reportedState after enabling: ACTIVE returns, ERROR or a timeout raises."""
-        return await wait_until_active(self.get_destination, integration_id, timeout_seconds)
+        return await wait_until_active(
+            self.get_destination, integration_id, timeout_seconds, self._activation
+        )
 
     # -- writes -------------------------------------------------------------------------
 
@@ -201,47 +228,12 @@ class GenesysClient:
     async def configure(
         self, integration_id: str, attributes: dict[str, Any], version: int | None
     ) -> int:
-        """PUT the configuration; ``version`` must be current (None: read it first).
+        """PUT the configuration; returns the new version.
 
-        A stale version (409, or a 400 saying it "does not match the current version") is
-        accepted only when Genesys already holds exactly what was sent (the retry of a PUT
-        whose answer was lost meets its own write); otherwise it is raised, for a new plan.
+        ``version``: the current one, or None for an integration this run just created (see
+        ``ConfigWrites.put``).
         """
-        if version is None:
-            config = await self._reads.config(integration_id)
-            if config is None:
-                raise GenesysApiError(
-                    f"GET /api/v2/integrations/{integration_id}/config/current",
-                    "HTTP 404: the integration no longer exists",
-                    status=404,
-                )
-            version = config.version
-        body = model(
-            sdk.IntegrationConfiguration,
-            name=attributes["name"],
-            version=version,
-            properties=properties_from_attributes(attributes),
-            advanced={},
-            notes=attributes.get("notes") or "",
-            credentials={},
-        )
-        try:
-            result = await self._calls.call(
-                f"PUT /api/v2/integrations/{integration_id}/config/current",
-                self._api.put_integration_config_current,
-                integration_id,
-                body=body,
-            )
-        except GenesysApiError as err:
-            if not err.is_version_conflict:
-                raise
-            # A retried PUT whose first answer was lost meets its own write as a conflict:
-            # if Genesys already holds exactly what we sent, the write landed.
-            current = await self._reads.config(integration_id)
-            if current is None or not config_matches(current, body):
-                raise
-            return int(current.version)
-        return int(result.version)
+        return await self._configs.put(integration_id, attributes, version)
 
     async def set_enabled(self, integration_id: str, enabled: bool) -> None:
         body = model(sdk.Integration, intended_state="ENABLED" if enabled else "DISABLED")

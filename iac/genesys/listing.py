@@ -103,7 +103,7 @@ async def _read_once(fetch_page: FetchPage, page_size: int) -> tuple[list[Any], 
         planned = min(first.page_count or 1, MAX_PREFETCH)  # a hint, never the last word
     planned = min(planned, MAX_PAGES)
     if planned > 1:
-        pages += await asyncio.gather(*(fetch_page(n) for n in range(2, planned + 1)))
+        pages += await _fetch_all(fetch_page, range(2, planned + 1))
     while (end := _end(pages, page_size)) is None:
         if len(pages) >= MAX_PAGES:
             raise _Mismatch(f"still not at its end after {MAX_PAGES} pages")
@@ -112,6 +112,22 @@ async def _read_once(fetch_page: FetchPage, page_size: int) -> tuple[list[Any], 
     spans = sum(1 for page in pages[: end + 1] if _entries(page))
     vouched = spans <= 1 or any(page.total is not None for page in pages[: end + 1])
     return entries, vouched
+
+
+async def _fetch_all(fetch_page: FetchPage, numbers: range) -> list[Any]:
+    """These pages, read concurrently.
+
+    Not ``gather``'s own result list: the finished gathering future is left in a reference
+    cycle with the event loop's handles, so whatever it holds (here every page of a large
+    org) would stay in memory until the next full garbage collection.
+    """
+    pages: list[Any] = [None] * len(numbers)
+
+    async def fetch(index: int, number: int) -> None:
+        pages[index] = await fetch_page(number)
+
+    await asyncio.gather(*(fetch(i, n) for i, n in enumerate(numbers)))
+    return pages
 
 
 def _ids(entries: list[Any]) -> list[str]:

@@ -113,7 +113,7 @@ def is_loopback(host: str) -> bool:
 def region_api_url(region: str) -> str:
     # The SDK's region table is the source of truth; callers talk to Genesys next anyway,
     # so importing it here costs nothing extra.
-    from PureCloudPlatformClientV2.purecloud_region_hosts import PureCloudRegionHosts
+    from iac.genesys.sdk import PureCloudRegionHosts
 
     try:
         # Region names are case-insensitive: EU-WEST-1 and Eu-West-1 are eu-west-1.

@@ -12,29 +12,43 @@ the caller's to close.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
-from PureCloudPlatformClientV2.abstract_http_client import AbstractHttpClient
-from PureCloudPlatformClientV2.rest import ApiException
+
+from iac.genesys.sdk import AbstractHttpClient, ApiException
 
 # Told of every request: (method, status), status None when no answer came.
 ResponseHook = Callable[[str, int | None], None]
+# Told of the answer to the request sent in its context: (status, headers), both None when no
+# answer came. The caller sets it in the context it runs one SDK call in (a copy, in a worker
+# thread: see ``CallRunner``), so each answer reaches the call that sent it, even when several
+# clients share this transport. The pacer learns the rate limit's headers this way.
+AnswerListener = Callable[[int | None, Mapping[str, str] | None], None]
+answer_listener: ContextVar[AnswerListener | None] = ContextVar("answer_listener", default=None)
 
 
-def default_httpx_client(timeout_seconds: float = 30.0, verify: bool | str = True) -> httpx.Client:
+def default_httpx_client(
+    timeout_seconds: float = 30.0, verify: bool | str = True, max_connections: int = 8
+) -> httpx.Client:
     """The ``httpx.Client`` the transport builds when given none.
 
     No retries and no redirects: a wrapped client of the caller's should be built the same
     way, or it would resend calls that the Genesys client deems unsafe to repeat.
+    ``max_connections``: as many as the caller sends at once, all kept alive between calls
+    (httpx keeps 20 by default: a larger concurrency would reconnect all the time).
     """
+    connections = max(1, max_connections)
+    # The pool is the transport's: httpx ignores a Client's limits once given a transport.
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
     return httpx.Client(
         timeout=timeout_seconds,
         verify=verify,
         follow_redirects=False,
-        transport=httpx.HTTPTransport(retries=0, verify=verify),
+        transport=httpx.HTTPTransport(retries=0, verify=verify, limits=limits),
     )
 
 
@@ -44,6 +58,8 @@ class HttpxResponse:
     def __init__(self, response: httpx.Response) -> None:
         self.status = response.status_code
         self.reason = response.reason_phrase
+        # Names the call in errors raised while decoding the answer (query string left out).
+        self.request_line = f"{response.request.method} {response.request.url.path}"
         self.data = response.text
         self._headers = response.headers
 
@@ -57,7 +73,8 @@ class HttpxResponse:
 class HttpxHttpClient(AbstractHttpClient):
     """The SDK's HTTP client, over ``client`` or, when None, over ``default_httpx_client``.
 
-    ``timeout_seconds`` and ``verify`` apply only to the client built here. Response hooks
+    ``timeout_seconds``, ``verify`` and ``max_connections`` (at least the concurrency of the
+    calls sent through it) apply only to the client built here. Response hooks
     (``on_response`` and ``add_response_hook``) are told of every request, answered or not;
     they run in the SDK's worker threads.
     """
@@ -68,11 +85,16 @@ class HttpxHttpClient(AbstractHttpClient):
         *,
         timeout_seconds: float = 30.0,
         verify: bool | str = True,
+        max_connections: int = 8,
         on_response: ResponseHook | None = None,
     ) -> None:
         super().__init__()
         self._owns_client = client is None
-        self._client = default_httpx_client(timeout_seconds, verify) if client is None else client
+        self._client = (
+            default_httpx_client(timeout_seconds, verify, max_connections)
+            if client is None
+            else client
+        )
         # A tuple, replaced rather than mutated: worker threads iterate it while the event
         # loop's thread may add or remove a hook.
         self._hooks: tuple[ResponseHook, ...] = () if on_response is None else (on_response,)
@@ -111,9 +133,9 @@ class HttpxHttpClient(AbstractHttpClient):
                 content=content,
             )
         except httpx.TransportError:
-            self._report(options.method, None)
+            self._report(options.method, None, None)
             raise
-        self._report(options.method, response.status_code)
+        self._report(options.method, response.status_code, response.headers)
         wrapped = HttpxResponse(response)
         if self.post_hook:
             wrapped = self.post_hook(wrapped)
@@ -121,7 +143,10 @@ class HttpxHttpClient(AbstractHttpClient):
             raise ApiException(http_resp=wrapped)
         return wrapped
 
-    def _report(self, method: str, status: int | None) -> None:
+    def _report(self, method: str, status: int | None, headers: httpx.Headers | None) -> None:
+        listener = answer_listener.get()
+        if listener is not None:
+            listener(status, headers)
         for hook in self._hooks:
             hook(method, status)
 

@@ -6,13 +6,17 @@ import fnmatch
 import json
 import random
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from iac.sandbox.errors import ApiError, SandboxStartError, bad_request, error_body
 
-ACTIONS = ("respond", "drop_after_commit")
+# "delay": answer as usual, only late (``delay`` seconds; with ``gather``, until that many
+# matching requests wait at once - a barrier that shows a client's concurrency).
+ACTIONS = ("respond", "drop_after_commit", "delay")
+MAX_DELAY_SECONDS = 60.0
 _KEYS = {
     "method",
     "path",
@@ -24,8 +28,11 @@ _KEYS = {
     "action",
     "code",
     "message",
+    "delay",
+    "gather",
 }
-_STATE_KEYS = {"calls", "fired"}  # reported by GET; ignored on input so a GET can be PUT back
+# Reported by GET; ignored on input so a GET can be PUT back.
+_STATE_KEYS = {"calls", "fired", "waiting", "peak_waiting"}
 
 
 @dataclass
@@ -40,8 +47,13 @@ class FaultRule:
     times: int | None = None
     code: str | None = None
     message: str | None = None
+    delay: float | None = None  # seconds a fired rule holds the answer (any action)
+    gather: int | None = None  # ... or less, once this many wait at once
     calls: int = field(default=0, compare=False)
     fired: int = field(default=0, compare=False)
+    waiting: int = field(default=0, compare=False)  # held by ``delay`` right now
+    peak_waiting: int = field(default=0, compare=False)  # ... and at most, so far
+    _round: int = field(default=0, compare=False, repr=False)  # gatherings released
 
     def matches(self, method: str, path: str) -> bool:
         return self.method in ("*", method) and fnmatch.fnmatchcase(path, self.path)
@@ -66,11 +78,25 @@ class FaultRule:
             "status": self.status,
             "action": self.action,
         }
-        for key in ("retry_after", "on_calls", "probability", "times", "code", "message"):
+        for key in (
+            "retry_after",
+            "on_calls",
+            "probability",
+            "times",
+            "code",
+            "message",
+            "delay",
+            "gather",
+        ):
             value = getattr(self, key)
             if value is not None:
                 doc[key] = value
-        doc.update(calls=self.calls, fired=self.fired)
+        doc.update(
+            calls=self.calls,
+            fired=self.fired,
+            waiting=self.waiting,
+            peak_waiting=self.peak_waiting,
+        )
         return doc
 
 
@@ -113,6 +139,20 @@ def parse_rule(doc: Any) -> FaultRule:
     for key in ("code", "message"):
         if doc.get(key) is not None and not isinstance(doc[key], str):
             raise bad_request(f"Fault rule {key} must be a string.")
+    delay = doc.get("delay")
+    if delay is not None and (
+        isinstance(delay, bool)
+        or not isinstance(delay, int | float)
+        or not 0 <= delay <= MAX_DELAY_SECONDS
+    ):
+        raise bad_request(
+            f"Fault rule delay must be a number of seconds from 0 to {MAX_DELAY_SECONDS:g}."
+        )
+    if action == "delay" and delay is None:
+        raise bad_request("A fault rule with action delay needs a delay.")
+    gather = _int(doc, "gather", 1)
+    if gather is not None and delay is None:
+        raise bad_request("Fault rule gather needs a delay (the longest wait).")
     return FaultRule(
         method=method.upper(),
         path=path,
@@ -124,6 +164,8 @@ def parse_rule(doc: Any) -> FaultRule:
         times=_int(doc, "times", 0),
         code=doc.get("code"),
         message=doc.get("message"),
+        delay=float(delay) if delay is not None else None,
+        gather=gather,
     )
 
 
@@ -148,7 +190,7 @@ class FaultBook:
     """The live rule list; counts matching calls per rule and decides which rule fires."""
 
     def __init__(self, rules: list[FaultRule] | None = None, seed: int | None = None) -> None:
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
         self._rules = list(rules or [])
         self._random = random.Random(seed)
 
@@ -176,6 +218,25 @@ class FaultBook:
                     rule.fired += 1
                     chosen = rule
         return chosen
+
+    def hold(self, rule: FaultRule) -> None:
+        """Keep a request that fired ``rule`` waiting for its ``delay``, or, with ``gather``,
+        until that many wait at once (all are then let go together)."""
+        if rule.delay is None:
+            return
+        deadline = time.monotonic() + rule.delay
+        with self._lock:
+            rule.waiting += 1
+            rule.peak_waiting = max(rule.peak_waiting, rule.waiting)
+            joined = rule._round
+            if rule.gather is not None and rule.waiting >= rule.gather:
+                rule._round += 1
+                self._lock.notify_all()
+            try:
+                while rule._round == joined and (left := deadline - time.monotonic()) > 0:
+                    self._lock.wait(left)
+            finally:
+                rule.waiting -= 1
 
     def _fires(self, rule: FaultRule) -> bool:
         if rule.times is not None and rule.fired >= rule.times:

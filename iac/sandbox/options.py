@@ -17,6 +17,9 @@ class SandboxOptions:
     activation_delay: float = 1.0  # seconds from ACTIVATING to ACTIVE
     rate_limit_per_minute: int = 300  # requests per token per window
     rate_window_seconds: float = 60.0  # window length (tests shorten it)
+    # False: answers carry no inin-ratelimit-* headers, only Retry-After on a 429 (the part
+    # Genesys documents), for a client that must then pace on Retry-After alone.
+    rate_limit_headers: bool = True
     token_ttl_seconds: int = 86400
     # False: list and GET by id ignore expand=config.current. Kept as a shorthand for
     # behaviour={"expand_honoured": False}; a behaviour that sets the key wins.

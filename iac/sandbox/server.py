@@ -46,7 +46,11 @@ class _Sandbox:
         self.store = OrgStore(data_file, self.activation, self.behaviour)
         rules = load_rules_file(options.faults_file) if options.faults_file else []
         self.faults = FaultBook(rules, options.seed)
-        self.limiter = RateLimiter(options.rate_limit_per_minute, options.rate_window_seconds)
+        self.limiter = RateLimiter(
+            options.rate_limit_per_minute,
+            options.rate_window_seconds,
+            counts=options.rate_limit_headers,
+        )
         self.tokens = TokenStore(
             options.client_id, options.client_secret, options.token_ttl_seconds
         )
@@ -137,6 +141,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(sandbox.admin.handle(method, path, body))
             return
         rule = sandbox.faults.match(method, path)
+        if rule is not None:
+            sandbox.faults.hold(rule)
         try:
             if rule is not None and rule.action == "respond":
                 status, payload, headers = rule.response()
