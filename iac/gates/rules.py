@@ -4,6 +4,7 @@ The schema already checks one configuration; these rules need live Genesys: an A
 (account, region, suffix) used by another integration, including ones iac does not manage,
 would make Genesys refuse the change half-way through an apply; so would a create past the
 integration type's ``maxInstances``, which counts every EventBridge integration in the org.
+Each topic is also looked up in the org's own topic catalog (``topics.py``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from iac.config.models import TOPIC_PATTERN, identity_of
+from iac.gates.topics import Catalog, topic_results
 from iac.genesys.live import INTEGRATION_TYPE, LiveDestination
 from iac.plan.model import Action, GateKind, GateOutcome, GateResult, Plan
 
@@ -26,8 +28,10 @@ def rule_results(
     live: Mapping[str, LiveDestination],
     managed_ids: set[str],
     max_instances: int | None = None,
+    catalog: Catalog | None = None,
 ) -> list[GateResult]:
-    """``max_instances``: the type's cap (None: Genesys does not say, nothing to check)."""
+    """``max_instances``: the type's cap (None: Genesys does not say, nothing to check).
+    ``catalog``: the org's topic catalog, or why it could not be read (None: not read)."""
     over_cap = instance_cap_problem(plan, live, max_instances)
     # Integrations this plan deletes free their identity (the applier orders the reuse).
     freed = {c.id for c in plan.changes if c.action in (Action.DELETE, Action.REPLACE)}
@@ -65,7 +69,7 @@ def rule_results(
                 message="; ".join(problems) or "unique AWS identity in the org; topics well formed",
             )
         )
-    return results
+    return results + topic_results(plan, catalog)
 
 
 def instance_cap_problem(

@@ -15,6 +15,7 @@ from iac.gates.connectivity import connectivity_results
 from iac.gates.policy import policy_results
 from iac.gates.preflight import preflight_results
 from iac.gates.rules import rule_results
+from iac.gates.topics import Catalog
 from iac.genesys.access import Access
 from iac.genesys.live import LiveDestination
 from iac.plan.model import Action, GateResult, Plan
@@ -42,13 +43,15 @@ async def evaluate_gates(
     read_access: Callable[[], Awaitable[Access]],
     options: GateOptions,
     max_instances: int | None = None,
+    catalog: Catalog | None = None,
 ) -> Plan:
     """``max_instances``: how many EventBridge integrations the org may hold (the type's
-    ``maxInstances``); None when Genesys does not say."""
+    ``maxInstances``); None when Genesys does not say. ``catalog``: the org's topic catalog
+    (or why it could not be read); None when it was not read."""
     results: list[GateResult] = []
     if any(c.action is not Action.NOOP for c in plan.changes):
         results += preflight_results(plan, await read_access(), blocking=options.preflight_blocks)
-    results += rule_results(plan, live, managed_ids, max_instances)
+    results += rule_results(plan, live, managed_ids, max_instances, catalog)
     if options.policy is not None:
         results += policy_results(plan, options.policy)
     results += await connectivity_results(

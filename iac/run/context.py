@@ -32,6 +32,7 @@ from iac.workspace import Workspace, backends
 
 if TYPE_CHECKING:  # imported lazily at run time: the SDK costs 3.6 s
     from iac.audit import AuditTrail
+    from iac.gates.topics import Catalog
     from iac.genesys.client import GenesysClient
     from iac.pg.url import BackendURL
 
@@ -78,6 +79,8 @@ class RunContext:
         self.org_unrecorded = False
         self.run_id = str(uuid.uuid4())
         self.metrics = RunMetrics(command, options.workspace, self.run_id)
+        # The org's topic catalog, read once per run (by the first gating that needs it).
+        self._topic_catalog: Catalog | None = None
         self._stack = contextlib.ExitStack()
 
     def __enter__(self) -> RunContext:
@@ -125,11 +128,19 @@ class RunContext:
         return f"{self.target.display} ({named}id {self.org.id})"
 
     @contextlib.asynccontextmanager
-    async def client(self) -> AsyncIterator[GenesysClient]:
-        """A logged-in client, once the org it logs in to is known to be the state's."""
+    async def client(self, concurrency: int | None = None) -> AsyncIterator[GenesysClient]:
+        """A logged-in client, once the org it logs in to is known to be the state's.
+
+        ``concurrency``: HTTP requests in flight at once (an apply's --parallelism); None
+        keeps the client's default, for reads."""
         from iac.genesys.client import GenesysClient  # the SDK: only for runs that talk to it
 
-        async with GenesysClient(self.target, observer=self.metrics) as client:
+        client = (
+            GenesysClient(self.target, observer=self.metrics)
+            if concurrency is None
+            else GenesysClient(self.target, observer=self.metrics, max_concurrency=concurrency)
+        )
+        async with client:
             self._connected(await client.org())
             yield client
 
@@ -185,6 +196,7 @@ class RunContext:
     ) -> Plan:
         """The plan with every gate's result, and the changes failed gates block."""
         creates = any(c.action in (Action.CREATE, Action.REPLACE) for c in computed.changes)
+        writes = creates or any(c.action is Action.UPDATE for c in computed.changes)
         gated = await evaluate_gates(
             computed,
             live=live,
@@ -194,6 +206,8 @@ class RunContext:
             options=self._gate_options(),
             # The type's cap matters (and costs a call) only when the plan adds integrations.
             max_instances=await self._max_instances(client) if creates else None,
+            # Likewise the topic catalog: only when the plan sends topics to Genesys.
+            catalog=await self._topics(client) if writes else None,
         )
         for gate in gated.gates:
             self.metrics.count_gate(gate.kind.value, gate.outcome.value)
@@ -220,6 +234,21 @@ class RunContext:
             # A token without the type's view permission must not stop every plan.
             self.notify(f"Not checked against the org's instance cap: {err}")
             return None
+
+    async def _topics(self, client: GenesysClient) -> Catalog:
+        from iac.genesys.errors import GenesysApiError
+        from iac.genesys.topics import unavailable
+
+        if self._topic_catalog is None:
+            try:
+                self._topic_catalog = await client.topic_catalog()
+            except GenesysApiError as err:
+                if err.status not in (403, 404):
+                    raise
+                # A token that may not read the catalog must not stop every plan: the rules
+                # gate warns that topics were not checked, and says what Genesys refused.
+                self._topic_catalog = unavailable(err)
+        return self._topic_catalog
 
     def _gate_options(self) -> GateOptions:
         o = self.options

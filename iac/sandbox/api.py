@@ -6,11 +6,11 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from iac.sandbox import eventbridge, views
+from iac.sandbox import eventbridge, topics, views
 from iac.sandbox.behaviour import Behaviour, BehaviourSetting
 from iac.sandbox.body import parse_object, query_int
 from iac.sandbox.errors import ApiError, bad_request, invalid_value, not_found
-from iac.sandbox.grants import Grants
+from iac.sandbox.grants import NOTIFICATION_SCOPES, Grants
 from iac.sandbox.org import OrgStore
 from iac.sandbox.reply import Reply
 
@@ -135,6 +135,12 @@ class Api:
     def get_org(self, req: ApiRequest) -> Reply:
         return Reply.ok(views.organization_json(self.store.org_id, self.store.org_name))
 
+    # -- notifications -----------------------------------------------------------------
+
+    def get_available_topics(self, req: ApiRequest) -> Reply:
+        self.grants.check_scope(NOTIFICATION_SCOPES)  # no permission needed: any role may
+        return Reply.ok(topics.available_topics(req.query))
+
     # -- who am I (any valid token; no scope or permission needed) ---------------------
 
     def get_token_me(self, req: ApiRequest) -> Reply:
@@ -194,6 +200,7 @@ _ROUTES: list[tuple[re.Pattern[str], dict[str, Handler]]] = [
         {"GET": Api.get_config, "PUT": Api.put_config},
     ),
     (re.compile(r"/api/v2/organizations/me"), {"GET": Api.get_org}),
+    (re.compile(r"/api/v2/notifications/availabletopics"), {"GET": Api.get_available_topics}),
     (re.compile(r"/api/v2/tokens/me"), {"GET": Api.get_token_me}),
     (re.compile(r"/api/v2/authorization/subjects/me"), {"GET": Api.get_subject_me}),
 ]

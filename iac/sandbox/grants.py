@@ -19,6 +19,10 @@ from iac.sandbox.errors import ApiError, SandboxStartError, bad_request
 
 READ_SCOPES = ("integrations", "integrations:readonly")
 WRITE_SCOPES = ("integrations",)
+# GET /api/v2/notifications/availabletopics needs no permission (Genesys' SDK docs), but a
+# scope-restricted client needs this scope. ASSUMPTION: the scope's name, and that there is
+# no read-only variant. Settled by: the call with a client restricted to other scopes.
+NOTIFICATION_SCOPES = ("notifications",)
 
 # What an unrestricted client's token reports as authorizedScope. The real API lists every
 # scope there is; the sandbox lists the ones for the APIs it serves.
@@ -27,6 +31,7 @@ UNRESTRICTED_SCOPES = (
     "authorization:readonly",
     "integrations",
     "integrations:readonly",
+    "notifications",
     "organization",
     "organization:readonly",
 )
@@ -62,6 +67,16 @@ def _strings(doc: dict[str, Any], key: str, check_permission: bool) -> tuple[str
                     {"permission": perm},
                 )
     return tuple(dict.fromkeys(value))  # de-duplicated, order kept
+
+
+def _require_scope(scopes: tuple[str, ...], accepted: tuple[str, ...]) -> None:
+    if scopes and not set(scopes) & set(accepted):
+        raise ApiError(
+            403,
+            "This request requires a token with one of the following scopes: [{scopes}].",
+            "missing.any.scopes",
+            {"scopes": ", ".join(accepted)},
+        )
 
 
 class Grants:
@@ -100,14 +115,7 @@ class Grants:
         """Raise the 403 Genesys answers when the scope, then the permission, is missing."""
         with self._lock:
             scopes, permissions = self._scopes, self._permissions
-        accepted = READ_SCOPES if method == "GET" else WRITE_SCOPES
-        if scopes and not set(scopes) & set(accepted):
-            raise ApiError(
-                403,
-                "This request requires a token with one of the following scopes: [{scopes}].",
-                "missing.any.scopes",
-                {"scopes": ", ".join(accepted)},
-            )
+        _require_scope(scopes, READ_SCOPES if method == "GET" else WRITE_SCOPES)
         needed = permission_for(method)
         if not has_permission(permissions, needed):
             raise ApiError(
@@ -117,6 +125,10 @@ class Grants:
                 "missing.permissions",
                 {"permissions": needed},
             )
+
+    def check_scope(self, accepted: tuple[str, ...]) -> None:
+        """Raise Genesys' 403 when the client is scope-restricted to none of ``accepted``."""
+        _require_scope(self.scopes, accepted)
 
     def policies(self) -> list[dict[str, Any]]:
         """AuthzGrantPolicy list: one per domain+entity, its actions in grant order."""

@@ -45,7 +45,8 @@ def test_textfile_and_json_carry_the_runs_counts(work: Workdir, sandbox: Sandbox
     assert value(found, "iac_api_requests_total", method="GET", status="429") == 1
     assert value(found, "iac_api_throttled_total") == 1
     assert value(found, "iac_api_requests_total", method="POST", status="200") >= 4  # + login
-    assert value(found, "iac_gate_results_total", kind="rules", outcome="passed") == 3
+    # Per destination: its business rules and its topics, checked against the org's catalog.
+    assert value(found, "iac_gate_results_total", kind="rules", outcome="passed") == 6
     assert value(found, "iac_run_success") == 1
 
     snapshot = json.loads(as_json.read_text())

@@ -17,6 +17,7 @@ import pytest
 from iac_testing.sandbox_calls import GOOD_PROPS, TYPE_ID, create
 
 from iac.sandbox import SandboxOptions, SandboxServer
+from iac.sandbox.topics import EXPANDABLE
 
 _LIST = re.compile(r"^list\[(.+)\]$")
 _DICT = re.compile(r"^dict\((\w+), (.+)\)$")
@@ -240,3 +241,32 @@ def test_mode_bodies_match_models(server: SandboxServer, http: httpx.Client) -> 
     listing = _ok(http.get("/api/v2/integrations", params={"pageSize": 1, "pageNumber": 2}))
     assert "pageCount" not in listing and "total" not in listing
     check(listing, "IntegrationEntityListing")
+
+
+def test_topic_catalog_bodies_match_models(server: SandboxServer, http: httpx.Client) -> None:
+    """Every key of the SDK's AvailableTopic, in every topic, once every field is expanded."""
+    every_field = {"expand": ",".join(EXPANDABLE)}
+    listings = [
+        _ok(http.get("/api/v2/notifications/availabletopics")),
+        _ok(http.get("/api/v2/notifications/availabletopics", params=every_field)),
+        _ok(
+            http.get(
+                "/api/v2/notifications/availabletopics",
+                params={"expand": "transports", "includePreview": "false"},
+            )
+        ),
+    ]
+    for listing in listings:
+        check(listing, "AvailableTopicEntityListing")
+    model_keys = set(sdk.AvailableTopic().attribute_map.values())
+    for topic in listings[1]["entities"]:
+        assert set(topic) == model_keys, topic["id"]
+        for detail in topic["permissionDetails"]:
+            assert set(detail) == set(sdk.PermissionDetails().attribute_map.values())
+    bad_expand = http.get("/api/v2/notifications/availabletopics", params={"expand": "bogus"})
+    assert bad_expand.status_code == 400
+    httpx.put(f"{server.url}/__sandbox/grants", json={"scopes": ["integrations"]})
+    refused = http.get("/api/v2/notifications/availabletopics")
+    assert refused.status_code == 403
+    for resp in (refused, bad_expand):
+        check(resp.json(), "ErrorBody")
