@@ -22,6 +22,27 @@ class Action(str, Enum):
 CHANGING_ACTIONS = tuple(a for a in Action if a is not Action.NOOP)
 
 
+class StateAction(str, Enum):
+    """Audit records of changes to state alone: Genesys is not called."""
+
+    REFRESH = "refresh"  # state took what Genesys holds (apply --refresh-only, a resumed create)
+    IMPORT = "import"  # an existing integration adopted (iac import)
+    MOVE = "move"  # a key renamed (moved: entries, iac state mv)
+    FORGET = "forget"  # a destination removed from state, kept in Genesys (iac state rm)
+
+
+# Every action an audit record can carry.
+AUDITED_ACTIONS = (*(a.value for a in CHANGING_ACTIONS), *(a.value for a in StateAction))
+
+
+class PlanMode(str, Enum):
+    """What a plan is for, as Terraform's planning modes."""
+
+    NORMAL = "normal"  # make Genesys match the configuration
+    DESTROY = "destroy"  # delete every destination the state manages
+    REFRESH_ONLY = "refresh-only"  # take what Genesys holds into state; change nothing there
+
+
 class GateKind(str, Enum):
     RULES = "rules"
     POLICY = "policy"

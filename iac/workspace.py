@@ -27,6 +27,9 @@ if TYPE_CHECKING:  # the state store needs pydantic; `iac audit` must not pay fo
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 # The built-in sandbox keeps its org beside the states it serves (one per state folder).
 SANDBOX_ORG_FILE = "sandbox-org.json"
+# The workspace `iac workspace select` chose for a state folder (Terraform: .terraform/environment).
+SELECTED_FILE = ".iac-workspace"
+DEFAULT_WORKSPACE = "default"
 
 
 def check_workspace(name: str) -> str:
@@ -36,6 +39,36 @@ def check_workspace(name: str) -> str:
             "(at most 64, starting with a letter or digit)."
         )
     return name
+
+
+def selected_file(state_dir: Path) -> Path:
+    return state_dir / SELECTED_FILE
+
+
+def selected_workspace(state_dir: Path) -> str | None:
+    """The workspace ``iac workspace select`` remembered for ``state_dir``; None if none."""
+    path = selected_file(state_dir)
+    try:
+        text = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as err:
+        raise IacError(f"{path}: cannot read the selected workspace ({err}).") from None
+    try:
+        return check_workspace(text)
+    except IacError as err:
+        raise IacError(
+            f"{path} names no valid workspace: {err} Select one again with "
+            "iac workspace select NAME, or delete the file."
+        ) from None
+
+
+def current_workspace(state_dir: Path, given: str | None) -> str:
+    """The workspace a command uses: ``given`` (``--workspace`` or ``IAC_WORKSPACE``), else the
+    one selected for ``state_dir``, else "default"."""
+    if given is not None:
+        return check_workspace(given)
+    return selected_workspace(state_dir) or DEFAULT_WORKSPACE
 
 
 @dataclass(frozen=True)

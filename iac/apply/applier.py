@@ -83,8 +83,15 @@ class ApplyResult:
 
     @property
     def tally(self) -> Tally:
-        """What was done: the plan's tally, counting only the jobs that succeeded."""
-        return Tally.of(j.change.action for j in self.jobs if j.ok)
+        """What was done: the plan's tally, counting the jobs that succeeded, and the half of
+        a replace that landed when the other failed (created, but the old one not deleted)."""
+        done = Tally.of(j.change.action for j in self.jobs if j.ok)
+        halves = [j for j in self.jobs if not j.ok and j.change.action is Action.REPLACE]
+        return Tally(
+            add=done.add + sum(j.created for j in halves),
+            change=done.change,
+            destroy=done.destroy + sum(j.deleted for j in halves),
+        )
 
 
 def pending_name(run_tag: str, key: str) -> str:
@@ -287,6 +294,7 @@ class _Steps:
             await self._undo_create(new_id, restore, err)
             raise IacError(f"{err}; the new integration {new_id} was deleted again") from None
         await self.recorder.put(self.change.key, ResourceState(new_id, after, deposed))
+        self.job.created = True
         return new_id
 
     async def _post(self) -> str:
@@ -354,6 +362,7 @@ class _Steps:
                 f"created {new_id}, but deleting the old integration {old_id} failed: {err}. "
                 "It stays in state as deposed; the next apply deletes it."
             ) from None
+        self.job.deleted = True
         if new_id is None:
             await self.recorder.forget(self.change.key)
         else:

@@ -35,6 +35,10 @@ class Job:
     error: str | None = None
     # The read-back check after the writes: {"status": "verified"|"failed", "message": ...}.
     verification: dict[str, Any] | None = None
+    # The halves of a replace that landed, for a job that failed in the other one: its new
+    # integration was created and verified / its old one deleted.
+    created: bool = False
+    deleted: bool = False
 
     @property
     def ok(self) -> bool:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from iac.cli.options import InputOptions, LogOptions, input_options, run_options
+from iac.cli.options import InputOptions, LogOptions, input_options, ungated_run_options
 from iac.cli.running import load_inputs, open_run
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     help="Folder of the configuration that declares KEY.",
 )
 @input_options
-@run_options
+@ungated_run_options
 def import_(
     key: str,
     integration_id: str,
@@ -51,7 +51,7 @@ def import_(
     help="Folder to write exported.yaml into (default: print it).",
 )
 @click.option("--id", "ids", multiple=True, help="Export only this integration (repeatable).")
-@run_options
+@ungated_run_options
 def export(out: Path | None, ids: tuple[str, ...], run: RunOptions, logs: LogOptions) -> None:
     """Write YAML for the org's EventBridge integrations, to adopt them with iac import."""
     from iac.cli.views import report_export
@@ -59,4 +59,25 @@ def export(out: Path | None, ids: tuple[str, ...], run: RunOptions, logs: LogOpt
     from iac.run.inputs import Inputs
 
     with open_run("export", Inputs(desired={}), run, logs) as ctx:
-        report_export(asyncio.run(export_destinations(ctx, out, ids)))
+        exported = export_destinations(ctx, out, ids, _import_options(run))
+        report_export(asyncio.run(exported))
+
+
+def _import_options(run: RunOptions) -> tuple[str, ...]:
+    """The options that make a printed ``iac import`` find the state this export read."""
+    ctx = click.get_current_context()
+    given = {
+        name
+        for name in ("state_dir", "workspace", "backend", "sandbox")
+        if ctx.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE
+    }
+    words: list[str] = []
+    if "state_dir" in given or run.state_dir != Path("state"):
+        words += ["--state-dir", str(run.state_dir)]
+    if "workspace" in given or run.workspace != "default":
+        words += ["--workspace", run.workspace]
+    if "backend" in given and run.backend is not None:
+        words += ["--backend", run.backend.display]  # never the password: PGPASSWORD has it
+    if "sandbox" in given:
+        words.append("--sandbox")
+    return tuple(words)

@@ -15,15 +15,17 @@ from iac.cli.options import (
     LogOptions,
     apply_options,
     input_options,
+    replace_option,
     run_options,
+    target_option,
 )
 from iac.cli.planning import config_dir_argument
 from iac.cli.running import load_inputs, open_run
 from iac.errors import IacError
 
 if TYPE_CHECKING:
+    from iac.plan import PlanRequest
     from iac.run.context import RunContext, RunOptions
-    from iac.run.inputs import Inputs
     from iac.run.planfile import SavedPlan
 
 
@@ -43,6 +45,8 @@ if TYPE_CHECKING:
     help="With a saved plan: the configuration folder it was made from "
     "(default: the folder the plan records, relative to here).",
 )
+@target_option
+@replace_option
 def apply(
     target: Path,
     inputs: InputOptions,
@@ -51,16 +55,28 @@ def apply(
     applying: ApplyOptions,
     refresh_only: bool,
     config_dir: Path | None,
+    targets: tuple[str, ...],
+    replace_keys: tuple[str, ...],
 ) -> None:
     """Make Genesys Cloud match the configuration in TARGET (a folder), or apply exactly the
     saved plan TARGET (a file written by plan --out), made from the configuration at hand."""
+    from iac.plan import PlanRequest
+
     saved = None
+    request = PlanRequest(targets=targets, replace=replace_keys)
+    if refresh_only and (targets or replace_keys):
+        raise IacError("--refresh-only cannot be combined with --target or --replace.")
     if target.is_file():
         from iac.run.planfile import load_plan
         from iac.run.saved_plan_check import reviewed_inputs
 
         if refresh_only:
             raise IacError("--refresh-only takes a configuration folder, not a saved plan.")
+        if targets or replace_keys:
+            raise IacError(
+                "--target and --replace go with iac plan: a saved plan applies exactly what "
+                "it was made for (its own targets and replacements)."
+            )
         saved = load_plan(target)
         folder = config_dir or saved.config_dir
         if not folder.is_dir():
@@ -81,7 +97,7 @@ def apply(
         if refresh_only:
             _refresh(context, applying)
         else:
-            _apply(context, applying, saved=saved)
+            _apply(context, applying, saved=saved, request=request)
 
 
 @click.command()
@@ -89,17 +105,21 @@ def apply(
 @input_options
 @run_options
 @apply_options
+@target_option
 def destroy(
     config_dir: Path,
     inputs: InputOptions,
     run: RunOptions,
     logs: LogOptions,
     applying: ApplyOptions,
+    targets: tuple[str, ...],
 ) -> None:
     """Delete every destination of the workspace (asks first; prevent_destroy refuses)."""
-    loaded: Inputs = replace(load_inputs(config_dir, inputs), desired={})
+    from iac.plan import PlanMode, PlanRequest
+
+    loaded = load_inputs(config_dir, inputs)
     with open_run("destroy", loaded, run, logs) as context:
-        _apply(context, applying, destroying=True)
+        _apply(context, applying, request=PlanRequest(PlanMode.DESTROY, targets))
 
 
 def _apply(
@@ -107,15 +127,17 @@ def _apply(
     options: ApplyOptions,
     *,
     saved: SavedPlan | None = None,
-    destroying: bool = False,
+    request: PlanRequest | None = None,
 ) -> None:
     from iac.cli.views import ConsoleApplyView, report_apply
     from iac.run.applying import ApplySettings, apply_changes
 
     preface = None
     if saved is not None:
+        from iac.cli.render.notes import plan_kind
+
         preface = (
-            f"Applying the plan saved at {saved.created_at} from configuration "
+            f"Applying {plan_kind(saved.plan)} saved at {saved.created_at} from configuration "
             f"{saved.basis.config_hash[:12]} in {context.inputs.source} "
             f"(state serial {saved.basis.state_serial}).\n"
         )
@@ -128,7 +150,7 @@ def _apply(
         activation_timeout=options.activation_timeout,
     )
     outcome = asyncio.run(
-        apply_changes(context, view, settings, saved=saved, destroying=destroying)
+        apply_changes(context, view, settings, saved=saved, request=request or PlanRequest())
     )
     report_apply(outcome)
 

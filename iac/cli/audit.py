@@ -17,14 +17,14 @@ from iac.audit.chain import verify as verify_chain
 from iac.audit.chain import verify_lines
 from iac.audit.query import parse_time, query, select
 from iac.cli.failures import OneLineErrors
-from iac.cli.options import state_location_options
+from iac.cli.options import state_location_options, text_or_json
 from iac.pg.url import BackendURL
-from iac.vocabulary import CHANGING_ACTIONS, ChangeResult
+from iac.vocabulary import AUDITED_ACTIONS, ChangeResult
 from iac.workspace import Workspace
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-ACTIONS = tuple(a.value for a in CHANGING_ACTIONS)
+ACTIONS = AUDITED_ACTIONS  # changes to Genesys, and to state alone (refresh, import, ...)
 RESULTS = tuple(r.value for r in ChangeResult)
 
 
@@ -126,14 +126,7 @@ def verify_command(
 @click.option("--result", type=click.Choice(RESULTS), help="Only records with this outcome.")
 @click.option("--since", type=_IsoTime(), help="Records at or after this time (UTC if no zone).")
 @click.option("--until", type=_IsoTime(), help="Records before this time (UTC if no zone).")
-@click.option(
-    "--format",
-    "output",
-    type=click.Choice(("text", "json")),
-    default="text",
-    show_default=True,
-    help="One line per record, or a JSON array of the full records.",
-)
+@text_or_json("One line per record, or a JSON array of the full records.")
 def show_command(
     state_dir: Path,
     workspace: str,

@@ -19,7 +19,7 @@ import click
 
 from iac.errors import IacError
 from iac.pg.url import BackendURL, parse_backend_url
-from iac.workspace import check_workspace
+from iac.workspace import check_workspace, current_workspace
 
 if TYPE_CHECKING:
     from iac.run.context import RunOptions
@@ -48,16 +48,19 @@ def bundle(parameter: str, build: Callable[..., Any], *options: Decorator[Any]) 
 def _option_names(options: tuple[Decorator[Any], ...]) -> list[str]:
     def probe() -> None: ...
 
+    decorated: Callable[..., Any] = probe
     for option in options:
-        option(probe)
-    params: list[click.Parameter] = probe.__click_params__  # type: ignore[attr-defined]
+        decorated = option(decorated)  # some wrap the function (state_location_options)
+    params: list[click.Parameter] = decorated.__click_params__  # type: ignore[attr-defined]
     return [p.name for p in params if p.name]
 
 
 # -- where the state lives (also used by `iac audit`) --------------------------------------
 
 
-def _workspace(ctx: click.Context, param: click.Parameter, value: str) -> str:
+def _workspace(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:  # resolved once --state-dir is known: see state_location_options
+        return None
     try:
         return check_workspace(value)
     except IacError as err:
@@ -73,8 +76,19 @@ def _backend(ctx: click.Context, param: click.Parameter, value: str | None) -> B
         raise click.BadParameter(str(err), ctx=ctx, param=param) from None
 
 
-def state_location_options(func: F) -> F:
-    func = click.option(
+def state_dir_option(func: F) -> F:
+    return click.option(
+        "--state-dir",
+        default="state",
+        show_default=True,
+        type=click.Path(path_type=Path, file_okay=False),
+        help="Folder holding the state, its lock and the audit trail (with --backend, only "
+        "the built-in sandbox's org), and the workspace `iac workspace select` chose.",
+    )(func)
+
+
+def backend_option(func: F) -> F:
+    return click.option(
         "--backend",
         envvar="IAC_BACKEND",
         metavar="URL",
@@ -83,21 +97,28 @@ def state_location_options(func: F) -> F:
         "postgresql://iac@db.example/iac[?schema=iac] (also IAC_BACKEND; the password comes "
         "from the URL, PGPASSWORD or ~/.pgpass). Default: the files in --state-dir.",
     )(func)
-    func = click.option(
+
+
+def state_location_options(func: F) -> F:
+    """``state_dir``, ``workspace`` and ``backend``. The workspace is --workspace, else
+    IAC_WORKSPACE, else the one `iac workspace select` remembered in --state-dir, else
+    "default" (Terraform's order: TF_WORKSPACE, then .terraform/environment)."""
+
+    @functools.wraps(func)
+    def located(*args: Any, **kwargs: Any) -> Any:
+        kwargs["workspace"] = current_workspace(kwargs["state_dir"], kwargs["workspace"])
+        return func(*args, **kwargs)
+
+    command: F = located  # type: ignore[assignment]
+    command = backend_option(command)
+    command = click.option(
         "--workspace",
-        default="default",
-        show_default=True,
+        envvar="IAC_WORKSPACE",
         callback=_workspace,
-        help="Workspace: names the state file, its lock and its audit trail.",
-    )(func)
-    return click.option(
-        "--state-dir",
-        default="state",
-        show_default=True,
-        type=click.Path(path_type=Path, file_okay=False),
-        help="Folder holding the state, its lock and the audit trail (with --backend, only "
-        "the built-in sandbox's org).",
-    )(func)
+        help="Workspace: names the state file, its lock and its audit trail. Default: "
+        "IAC_WORKSPACE, else the one `iac workspace select` chose, else default.",
+    )(command)
+    return state_dir_option(command)
 
 
 # -- what the configuration is rendered with -----------------------------------------------
@@ -155,9 +176,7 @@ class LogOptions:
     log_level: str = "error"
 
 
-_run_bundle: Decorator[Any] = bundle(
-    "run",
-    _run_options,
+_TARGET_OPTIONS: tuple[Decorator[Any], ...] = (
     state_location_options,
     click.option(
         "--lock-timeout",
@@ -171,6 +190,9 @@ _run_bundle: Decorator[Any] = bundle(
         is_flag=True,
         help="Use the built-in sandbox even when Genesys credentials are set.",
     ),
+)
+# The gates' options: only for commands that run gates (plan, apply, drift, destroy).
+_GATE_OPTIONS: tuple[Decorator[Any], ...] = (
     click.option("--strict", is_flag=True, help="Any failed gate blocks every change of the run."),
     click.option(
         "--skip-probes", is_flag=True, help="Skip connectivity/TLS probes (air-gapped runs)."
@@ -192,6 +214,8 @@ _run_bundle: Decorator[Any] = bundle(
         type=click.FloatRange(min=0.1),
         help="Seconds each probe may take.",
     ),
+)
+_METRICS_OPTIONS: tuple[Decorator[Any], ...] = (
     click.option(
         "--metrics-textfile",
         type=click.Path(path_type=Path, dir_okay=False),
@@ -209,6 +233,12 @@ _run_bundle: Decorator[Any] = bundle(
         type=click.Path(path_type=Path, dir_okay=False),
         help="Write run metrics here as JSON.",
     ),
+)
+_run_bundle: Decorator[Any] = bundle(
+    "run", _run_options, *_TARGET_OPTIONS, *_GATE_OPTIONS, *_METRICS_OPTIONS
+)
+_ungated_run_bundle: Decorator[Any] = bundle(
+    "run", _run_options, *_TARGET_OPTIONS, *_METRICS_OPTIONS
 )
 
 _log_bundle: Decorator[Any] = bundle(
@@ -234,6 +264,12 @@ _log_bundle: Decorator[Any] = bundle(
 def run_options(func: F) -> F:
     """``run: RunOptions`` and ``logs: LogOptions``."""
     return _run_bundle(_log_bundle(func))
+
+
+def ungated_run_options(func: F) -> F:
+    """``run_options`` without the gates' options, for commands that run no gates (import,
+    export): their RunOptions keep the defaults."""
+    return _ungated_run_bundle(_log_bundle(func))
 
 
 # -- how plans are shown -------------------------------------------------------------------
@@ -275,6 +311,18 @@ output_options: Decorator[Any] = bundle(
 )
 
 
+def text_or_json(help: str, dest: str = "output") -> Decorator[Any]:
+    """``--format text|json``, for the commands that print a listing or a report."""
+    return click.option(
+        "--format",
+        dest,
+        type=click.Choice(("text", "json")),
+        default="text",
+        show_default=True,
+        help=help,
+    )
+
+
 # -- how an apply goes ---------------------------------------------------------------------
 
 
@@ -310,3 +358,42 @@ apply_options: Decorator[Any] = bundle(
         help="Seconds an enabled destination may take to become ACTIVE.",
     ),
 )
+
+
+# -- which destinations a plan covers ------------------------------------------------------
+
+
+def _keys(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
+    # Terraform's address works too: destination.orders is orders. (Spelled here rather than
+    # imported from iac.plan, which would load the planner into every command.)
+    keys = tuple(v.removeprefix("destination.") for v in values)
+    for key in keys:
+        if not key:
+            raise click.BadParameter("name a destination key, e.g. orders", ctx=ctx, param=param)
+    return tuple(dict.fromkeys(keys))
+
+
+def target_option(func: F) -> F:
+    """``targets``: the keys the plan is limited to (empty: every destination)."""
+    return click.option(
+        "--target",
+        "targets",
+        multiple=True,
+        metavar="KEY",
+        callback=_keys,
+        help="Limit the plan to this destination and what it depends on (repeatable). For "
+        "exceptional cases: the plan may leave out changes the configuration asks for.",
+    )(func)
+
+
+def replace_option(func: F) -> F:
+    """``replace_keys``: the keys to replace even where nothing forces it."""
+    return click.option(
+        "--replace",
+        "replace_keys",
+        multiple=True,
+        metavar="KEY",
+        callback=_keys,
+        help="Replace this destination (a new integration, the old one deleted) even though "
+        "its configuration does not force it (repeatable).",
+    )(func)

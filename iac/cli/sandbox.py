@@ -47,6 +47,7 @@ def serve(
     rate_limit: int | None,
 ) -> None:
     """Serve the sandbox on 127.0.0.1:PORT until interrupted (Ctrl-C or SIGTERM)."""
+    from iac.run.target import served_url, serving
     from iac.sandbox import SandboxOptions, SandboxServer
 
     overrides: dict[str, Any] = {"faults_file": faults_file, "behaviour_file": behaviour_file}
@@ -55,6 +56,9 @@ def serve(
     if rate_limit is not None:
         overrides["rate_limit_per_minute"] = rate_limit
     options = SandboxOptions(**overrides)
+    already = served_url(data_file)
+    if already is not None:  # before loading the org: the other server owns the file
+        raise IacError(f"{data_file} is already served at {already}: one org file, one server.")
     server = SandboxServer(data_file, options, port=port)
     try:
         url = server.bind()
@@ -66,12 +70,24 @@ def serve(
     # swallows it.
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: server.interrupt())
+    try:
+        # The marker first: a run started as soon as these lines are read must find it.
+        with serving(data_file, url):
+            _announce(url, data_file, options)
+            server.serve_forever()
+    finally:
+        server.stop()
+
+
+def _announce(url: str, data_file: Path, options: Any) -> None:
     click.echo(f"Genesys Cloud sandbox listening on {url} (org kept in {data_file}).")
-    click.echo("Point iac at it with:")
+    if data_file.name == SANDBOX_ORG_FILE:
+        click.echo(
+            f"Runs with --state-dir {data_file.parent} use it as their built-in sandbox while it "
+            "runs (no variables needed). Or point iac at it with:"
+        )
+    else:
+        click.echo("Point iac at it with:")
     click.echo(f"  export GENESYSCLOUD_API_REGION={url}")
     click.echo(f"  export GENESYSCLOUD_OAUTHCLIENT_ID={options.client_id}")
     click.echo(f"  export GENESYSCLOUD_OAUTHCLIENT_SECRET={options.client_secret}")
-    try:
-        server.serve_forever()
-    finally:
-        server.stop()

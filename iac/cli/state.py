@@ -1,5 +1,6 @@
-"""``iac state push`` / ``iac state pull`` and ``iac workspace list``: click only; the work is
-in ``iac.run.moving`` and ``iac.run.workspaces``, the text in ``iac.cli.render.moving``.
+"""``iac state push`` / ``iac state pull`` (and the group that holds ``iac.cli.surgery``'s
+list, show, rm and mv): click only; the work is in ``iac.run.moving``, the
+text in ``iac.cli.render.moving`` (``iac workspace ...`` is in ``iac.cli.workspaces``).
 
 None of these talks to Genesys, so none loads its SDK; psycopg is loaded only for a backend
 URL (the operations import it when they open the database).
@@ -14,6 +15,7 @@ from typing import Any, TypeVar
 import click
 
 from iac.cli.options import state_location_options
+from iac.cli.surgery import SURGERY_COMMANDS
 from iac.pg.url import BackendURL
 from iac.workspace import Workspace
 
@@ -40,7 +42,12 @@ def _move_options(func: F) -> F:
 
 @click.group("state")
 def state() -> None:
-    """Copy a workspace's state and audit trail between --state-dir and --backend."""
+    """Read and edit a workspace's state (list, show, rm, mv), or copy it and its audit
+    trail between --state-dir and --backend (push, pull). None of these calls Genesys."""
+
+
+for _command in SURGERY_COMMANDS:  # list, show, rm, mv: iac.cli.surgery
+    state.add_command(_command)
 
 
 @state.command("push")
@@ -67,28 +74,3 @@ def pull_command(
 
     located = Workspace(state_dir, workspace, backend)
     click.echo(render_move(pull(located, force=force, lock_timeout=lock_timeout)), nl=False)
-
-
-@click.group("workspace")
-def workspace() -> None:
-    """The workspaces a backend (or a state folder) holds."""
-
-
-@workspace.command("list")
-@state_location_options
-@click.option(
-    "--format",
-    "output",
-    type=click.Choice(("text", "json")),
-    default="text",
-    show_default=True,
-    help="A table (* marks --workspace), or JSON.",
-)
-def list_command(state_dir: Path, workspace: str, backend: BackendURL | None, output: str) -> None:
-    """List the workspaces in --backend, or the states and audit trails in --state-dir."""
-    from iac.cli.render.moving import render_workspaces, workspaces_json
-    from iac.run.workspaces import list_workspaces
-
-    listing = list_workspaces(state_dir, backend)
-    text = workspaces_json(listing) if output == "json" else render_workspaces(listing, workspace)
-    click.echo(text, nl=False)

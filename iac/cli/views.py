@@ -15,7 +15,7 @@ from iac.apply import Job
 from iac.cli.options import OutputOptions
 from iac.cli.progress import ConsoleProgress
 from iac.errors import IacError
-from iac.plan import Change, Plan
+from iac.plan import Change, Plan, PlanMode
 from iac.run.outcomes import (
     ApplyOutcome,
     DriftOutcome,
@@ -24,6 +24,7 @@ from iac.run.outcomes import (
     PlanOutcome,
     RefreshOutcome,
 )
+from iac.vocabulary import GateKind
 
 # --detailed-exitcode, as Terraform: 0 nothing to do, 2 something to do (or drift).
 EXIT_OK, EXIT_CHANGES = 0, 2
@@ -52,8 +53,12 @@ def show_plan(
 
 
 def notify(message: str) -> None:
-    """Something worth knowing that is not the result (stderr: stdout may be a JSON plan)."""
-    click.echo(message, err=True)
+    """Something worth knowing that is not the result (stderr: stdout may be a JSON plan);
+    a JSON log line when --log-format json, so stderr stays all JSON."""
+    from iac.telemetry.logs import emit_notice
+
+    if not emit_notice(message):
+        click.echo(message, err=True)
 
 
 def report_plan(outcome: PlanOutcome, output: OutputOptions) -> int:
@@ -64,18 +69,44 @@ def report_plan(outcome: PlanOutcome, output: OutputOptions) -> int:
         )
     show_plan(outcome.plan, outcome.where, output, command="plan")
     fail_if_blocked(outcome.plan, applying=False)
-    return EXIT_CHANGES if outcome.plan.has_changes else EXIT_OK
+    return plan_exit_code(outcome.plan)
+
+
+def plan_exit_code(computed: Plan) -> int:
+    """--detailed-exitcode: 2 when applying would change something (for a refresh-only
+    plan: the state), else 0."""
+    if computed.mode is PlanMode.REFRESH_ONLY:
+        return EXIT_CHANGES if computed.drift else EXIT_OK
+    return EXIT_CHANGES if computed.has_changes else EXIT_OK
 
 
 def report_drift(outcome: DriftOutcome, output: OutputOptions) -> int:
-    show_plan(outcome.report, outcome.where, output, command="drift", drift_only=True)
+    if output.format == "json":
+        show_plan(outcome.report, outcome.where, output, command="drift")
+    elif output.format == "markdown":
+        from iac.cli.render.drift import drift_markdown
+
+        click.echo(drift_markdown(outcome, f"iac drift: {outcome.where}"), nl=False)
+    else:
+        from iac.cli.render.drift import drift_text
+
+        click.echo(f"Target: {outcome.where}\n")
+        click.echo(drift_text(outcome), nl=False)
     return EXIT_CHANGES if outcome.found else EXIT_OK
 
 
 def report_apply(outcome: ApplyOutcome) -> None:
     computed, result = outcome.plan, outcome.result
+    for change in computed.moved:  # made in state before any job ran
+        click.echo(
+            f"destination.{change.previous_key}: Moved to destination.{change.key} in state "
+            "(Genesys was not called)."
+        )
     if result is None:
         fail_if_blocked(computed, applying=True)
+        if computed.moved:
+            click.echo("\nApply complete! Resources: 0 added, 0 changed, 0 destroyed.")
+            _incomplete(computed)
         return
     t = result.tally
     tally = f"{t.add} added, {t.change} changed, {t.destroy} destroyed"
@@ -97,7 +128,18 @@ def report_apply(outcome: ApplyOutcome) -> None:
             lines.append(blocked_sentence(computed.blocked, applying=True))
         lines.append(f"Resources: {tally}. State saved what succeeded.")
         raise IacError("\n".join(lines))
-    click.echo(f"\nApply complete! Resources: {tally}.")
+    done = "Destroy" if computed.mode is PlanMode.DESTROY else "Apply"
+    click.echo(f"\n{done} complete! Resources: {tally}.")
+    _incomplete(computed)
+
+
+def _incomplete(computed: Plan) -> None:
+    """After a targeted apply: other changes may be pending (Terraform's warning)."""
+    from iac.cli.render.notes import applied_partially_warning
+
+    warning = applied_partially_warning(computed)
+    if warning:
+        click.echo("\n" + "\n".join(warning))
 
 
 def report_refresh(outcome: RefreshOutcome) -> None:
@@ -121,8 +163,20 @@ def report_export(outcome: ExportOutcome) -> None:
         click.echo(outcome.yaml_text, nl=False)
     else:
         notify(f"Wrote {len(outcome.keys)} destination(s) to {outcome.written_to}.")
+    if outcome.incomplete:
+        notify(
+            f"{len(outcome.incomplete)} integration(s) have an incomplete configuration and "
+            f"were written commented out, with the reason: {', '.join(outcome.incomplete)}. "
+            "Configure them in Genesys and export again, or complete the YAML by hand."
+        )
     if outcome.import_commands:
-        notify("To manage them with iac, import each one:")
+        if outcome.written_to is None:
+            notify(
+                "To manage them with iac, save the YAML in your configuration folder and "
+                "import each one, adding --config-dir FOLDER unless you run it there:"
+            )
+        else:
+            notify("To manage them with iac, import each one:")
         for command in outcome.import_commands:
             notify(f"  {command}")
 
@@ -130,7 +184,15 @@ def report_export(outcome: ExportOutcome) -> None:
 def blocked_sentence(blocked: tuple[Change, ...], *, applying: bool) -> str:
     keys = ", ".join(f"destination.{c.key}" for c in blocked)
     verb = "were not applied" if applying else "would not be applied"
-    return f"{len(blocked)} change(s) blocked by failed gates {verb}: {keys}."
+    sentence = f"{len(blocked)} change(s) blocked by failed gates {verb}: {keys}."
+    probe = f"{GateKind.CONNECTIVITY.value} "
+    if any(r.startswith(probe) for c in blocked for r in c.blocked_by):
+        sentence += (
+            " A connectivity probe failed: this machine cannot reach the EventBridge "
+            "endpoint. Offline or air-gapped (e.g. against a sandbox), pass --skip-probes; "
+            "--probe-endpoint URL probes another endpoint."
+        )
+    return sentence
 
 
 def fail_if_blocked(computed: Plan, *, applying: bool) -> None:

@@ -31,6 +31,7 @@ from iac.config.models import (
     DestinationsFile,
     OrgSettings,
 )
+from iac.config.moves import DeclaredMove, move_problems
 from iac.config.problems import ConfigError, Problem, SourceLocation
 from iac.config.templates import TemplateProblem, render_template
 from iac.config.yaml_guard import YamlLimitError, check_characters
@@ -62,6 +63,8 @@ class DesiredConfig:
     protected: frozenset[str] = frozenset()
     # The folder's org block, if a file declares one.
     org: OrgSettings | None = None
+    # Renamed keys (from, to), from the files' moved: entries, in load order.
+    moved: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -74,6 +77,7 @@ class _FileResult:
     declared: dict[str, SourceLocation] = field(default_factory=dict)
     policy: Path | None = None
     org: OrgSettings | None = None
+    moves: list[DeclaredMove] = field(default_factory=list)
 
 
 def config_files(folder: Path) -> list[Path]:
@@ -106,6 +110,7 @@ def load_config(folder: Path, variables: Mapping[str, Any] | None = None) -> Des
     declared: dict[str, SourceLocation] = {}
     policy: Path | None = None
     org: OrgSettings | None = None
+    moves: list[DeclaredMove] = []
     parsed_files = [(path, _parse_file(path, variables)) for path in files]
     context = {EXTRA_REGIONS: _extra_regions(parsed for _, (parsed, _) in parsed_files)}
     for path, (parsed, result) in parsed_files:
@@ -115,6 +120,7 @@ def load_config(folder: Path, variables: Mapping[str, Any] | None = None) -> Des
         problems.extend(_one_per_folder(declared, result.declared))
         policy = policy or result.policy
         org = org or result.org
+        moves += result.moves
         for key, where in result.keys.items():
             first = locations.get(key)
             if first is not None:
@@ -131,6 +137,9 @@ def load_config(folder: Path, variables: Mapping[str, Any] | None = None) -> Des
             if key in result.valid:
                 destinations[key] = result.valid[key]
     problems.extend(_identity_clashes(destinations, locations))
+    # A key declared in a file that could not be read would look undeclared.
+    unread = any(parsed is None and result.problems for _, (parsed, result) in parsed_files)
+    problems.extend(move_problems(moves, locations, complete=not unread))
     if problems:
         raise ConfigError.from_problems(problems)
     keys = sorted(destinations)
@@ -142,6 +151,7 @@ def load_config(folder: Path, variables: Mapping[str, Any] | None = None) -> Des
         probe_endpoints={k: destinations[k].probe_endpoint() for k in keys},
         protected=frozenset(k for k in keys if destinations[k].prevent_destroy),
         org=org,
+        moved=tuple((m.old, m.new) for m in moves),
     )
 
 
@@ -234,6 +244,9 @@ def _validate(path: Path, parsed: ParsedYaml, result: _FileResult, context: dict
             result.valid.update(_salvage(declared, context))
         return
     result.valid.update(model.destinations)
+    for index, move in enumerate(model.moved):
+        lines = (parsed.line_of(("moved", index, name)) for name in ("from", "to"))
+        result.moves.append(DeclaredMove(move.from_, move.to, path, index, *lines))
     if model.policy is not None:
         result.policy = path.parent / model.policy
     result.org = model.org

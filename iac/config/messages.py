@@ -18,6 +18,7 @@ from iac.config.models import (
     UNKNOWN_REGION_ERROR,
     Destination,
     DestinationsFile,
+    Moved,
     OrgSettings,
 )
 
@@ -50,6 +51,8 @@ _TOPIC_RULE = (
 _KEY_RULE = (
     "use letters, digits, '_' and '-', starting with a letter or digit, at most 64 characters"
 )
+_MOVED_FIELDS = ("from", "to")
+_MOVED_RULE = "must be a list of renames, one '- from: OLD-KEY' item each with 'to: NEW-KEY'"
 
 
 @dataclass(frozen=True)
@@ -129,6 +132,8 @@ def _fields_under(parent: tuple[Any, ...]) -> list[str]:
         return list(DestinationsFile.model_fields)
     if parent == ("org",):
         return list(OrgSettings.model_fields)
+    if len(parent) == 2 and parent[0] == "moved":
+        return [f.alias or name for name, f in Moved.model_fields.items()]
     return list(Destination.model_fields)
 
 
@@ -156,6 +161,10 @@ def _field_message(loc: tuple[Any, ...], error: ErrorDetails) -> str:
     if len(loc) == 2 and loc[0] == "destinations":
         fields = ", ".join(Destination.model_fields)
         return f"must be a mapping of destination fields ({fields}){_got(value)}"
+    if loc[0] == "moved" and len(loc) <= 2:
+        return f"{_MOVED_RULE}{_got(value)}"
+    if loc[0] == "moved" and loc[-1] in _MOVED_FIELDS:
+        return f"must be a destination key: {_KEY_RULE}{_got(value)}"
     field = loc[-1]
     if kind == UNKNOWN_REGION_ERROR:
         return _unknown_region_message(error)

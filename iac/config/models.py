@@ -277,6 +277,30 @@ def identity_of(attributes: Mapping[str, Any] | None) -> tuple[Any, ...] | None:
     return identity if all(identity) else None
 
 
+class Moved(BaseModel):
+    """A destination's logical key renamed: iac moves its state entry, Genesys is not called."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        field_title_generator=_field_title,
+        title="Moved",
+    )
+
+    from_: LogicalKey = Field(
+        alias="from",
+        title="from",
+        description=(
+            "The key the destination had: no longer declared under destinations. Once state"
+            " no longer knows it (the move was applied), the entry does nothing and can be"
+            " removed."
+        ),
+    )
+    to: LogicalKey = Field(
+        description="The key the destination has now: declared under destinations.",
+    )
+
+
 class DestinationsFile(BaseModel):
     """A YAML file declaring Genesys Cloud Amazon EventBridge destinations."""
 
@@ -291,7 +315,8 @@ class DestinationsFile(BaseModel):
         description=(
             "Destinations by logical key: the key is the stable handle the tool tracks the"
             " integration by (letters, digits, '_' and '-', starting with a letter or digit,"
-            " at most 64 characters). Renaming a key means delete and create."
+            " at most 64 characters). To rename a key without deleting and creating the"
+            " integration, list the rename under moved."
         ),
         # Without this, patternProperties lets keys that miss the pattern through unchecked.
         json_schema_extra={"additionalProperties": False},
@@ -312,6 +337,15 @@ class DestinationsFile(BaseModel):
             "The Genesys Cloud org this folder is applied to: its region or API URL and the"
             " names of the environment variables holding the OAuth client's credentials."
             " Optional; at most one file of the folder may declare it."
+        ),
+    )
+    moved: list[Moved] = Field(
+        default_factory=list,
+        description=(
+            "Renamed destination keys, e.g. [{from: orders, to: orders-eu}]: the plan shows"
+            " 'has moved' and apply renames the key in state instead of deleting and"
+            " creating the integration. Each from is a key no longer declared, each to a"
+            " declared one; a key is moved once, and not on again (no chains)."
         ),
     )
     extra_aws_regions: list[RegionName] = Field(

@@ -14,21 +14,34 @@ from iac.plan.model import Action, Change, GateKind, GateOutcome, GateResult, Pl
 
 
 def policy_results(plan: Plan, policy: Policy) -> list[GateResult]:
+    """One passed result per change that complies, else one failed result per rule it
+    breaks, each labelled with that rule."""
     results = []
     for change in plan.changes:
         if change.action is Action.NOOP:
             continue
         violations = _violations(change, policy)
-        results.append(
-            GateResult(
-                kind=GateKind.POLICY,
-                key=change.key,
-                check=violations[0][0] if violations else "policy",
-                outcome=GateOutcome.FAILED if violations else GateOutcome.PASSED,
-                message="; ".join(m for _, m in violations) or "complies with the policy",
-                details={"rules": [r for r, _ in violations]} if violations else {},
+        if not violations:
+            results.append(
+                GateResult(
+                    kind=GateKind.POLICY,
+                    key=change.key,
+                    check="policy",
+                    outcome=GateOutcome.PASSED,
+                    message="complies with the policy",
+                )
             )
-        )
+        for rule, message in violations:
+            results.append(
+                GateResult(
+                    kind=GateKind.POLICY,
+                    key=change.key,
+                    check=rule,
+                    outcome=GateOutcome.FAILED,
+                    message=message,
+                    details={"rules": [rule]},
+                )
+            )
     return results
 
 

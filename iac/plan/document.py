@@ -22,6 +22,7 @@ FORMAT_VERSION: Literal[1] = 1
 ActionName = Literal["create", "update", "replace", "delete", "no-op"]
 GateKindName = Literal["rules", "policy", "connectivity", "preflight"]
 GateOutcomeName = Literal["passed", "failed", "warning", "skipped"]
+PlanModeName = Literal["normal", "destroy", "refresh-only"]
 
 
 def _field_title(name: str, _info: Any) -> str:
@@ -87,6 +88,11 @@ class ChangeDoc(_Doc):
     warnings: list[str] = Field(
         description="Things the reviewer should know that do not stop the change."
     )
+    previous_key: str | None = Field(
+        description="The key state knows the destination by until the plan is applied: a "
+        "moved entry renames it (in state only, Genesys is not called); null when it keeps "
+        "its key."
+    )
 
 
 class DriftDoc(_Doc):
@@ -136,10 +142,13 @@ class SummaryDoc(_Doc):
     add: int = Field(description="Integrations to create (a replace counts here and in destroy).")
     change: int = Field(description="Integrations to update in place.")
     destroy: int = Field(description="Integrations to delete (a replace counts here and in add).")
+    moved: int = Field(description="Destinations whose key is renamed in state (moved entries).")
     blocked: int = Field(description="Changes that failed gates block; not in the counts above.")
     drifted: int = Field(description="Managed destinations changed outside iac.")
     unmanaged: int = Field(description="Integrations in the org that no configuration manages.")
-    has_changes: bool = Field(description="True when applying would change Genesys.")
+    has_changes: bool = Field(
+        description="True when applying would change Genesys, or rename keys in state."
+    )
 
 
 class PlanDocument(_Doc):
@@ -159,6 +168,20 @@ class PlanDocument(_Doc):
     unmanaged: list[UnmanagedDoc] = Field(
         description="EventBridge integrations in the org that no configuration manages."
     )
+    mode: PlanModeName = Field(
+        description="normal: make Genesys match the configuration; destroy: delete every "
+        "destination of the workspace (iac plan --destroy); refresh-only: only take what "
+        "Genesys holds into state (iac plan --refresh-only), changes is empty and drift is "
+        "what the state would take."
+    )
+    targets: list[str] = Field(
+        description="Keys the plan was limited to with --target, with what they depend on; "
+        "empty: every destination. A targeted plan may leave out changes the configuration "
+        "asks for."
+    )
+    replace_requested: list[str] = Field(
+        description="Keys --replace asked to replace even where nothing forces it."
+    )
 
 
 # The documents mirror the dataclasses field for field (a test keeps them in step), so
@@ -174,6 +197,7 @@ def to_document(plan: Plan) -> PlanDocument:
             add=tally.add,
             change=tally.change,
             destroy=tally.destroy,
+            moved=len(plan.moved),
             blocked=len(plan.blocked),
             drifted=len(plan.drift),
             unmanaged=len(plan.unmanaged),

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from iac.vocabulary import Action, GateKind, GateOutcome
+from iac.vocabulary import Action, GateKind, GateOutcome, PlanMode
 
 __all__ = [
     "Action",
@@ -20,6 +20,7 @@ __all__ = [
     "GateOutcome",
     "GateResult",
     "Plan",
+    "PlanMode",
     "Tally",
     "Unmanaged",
 ]
@@ -62,10 +63,18 @@ class Change:
     blocked_by: tuple[str, ...] = ()
     # Things the reviewer should know that do not stop the change (e.g. "import it instead").
     warnings: tuple[str, ...] = ()
+    # The key state knows this destination by until this plan is applied (a ``moved:``
+    # entry renames it, in state only); None when it keeps its key.
+    previous_key: str | None = None
 
     @property
     def job_id(self) -> str:
         return f"{self.key}#deposed:{self.id}" if self.deposed else self.key
+
+    @property
+    def moves(self) -> bool:
+        """Whether applying it renames the destination's key in state (no Genesys call)."""
+        return self.previous_key is not None and not self.deposed
 
 
 @dataclass(frozen=True)
@@ -127,6 +136,12 @@ class Plan:
     drift: tuple[Drift, ...] = field(default=())
     gates: tuple[GateResult, ...] = field(default=())
     unmanaged: tuple[Unmanaged, ...] = field(default=())
+    # How it was asked for: its mode, the keys it was limited to (--target; empty: every
+    # destination) and the keys it replaces on request (--replace). A saved plan is checked
+    # again with the same.
+    mode: PlanMode = PlanMode.NORMAL
+    targets: tuple[str, ...] = ()
+    replace_requested: tuple[str, ...] = ()
 
     @property
     def actionable(self) -> tuple[Change, ...]:
@@ -134,12 +149,30 @@ class Plan:
         return tuple(c for c in self.changes if c.action is not Action.NOOP and not c.blocked_by)
 
     @property
+    def moved(self) -> tuple[Change, ...]:
+        """Changes that rename a key in state (whatever else they do) and no gate blocks."""
+        return tuple(c for c in self.changes if c.moves and not c.blocked_by)
+
+    @property
+    def reviewable(self) -> tuple[Change, ...]:
+        """What applying would do, in order: the actionable changes and the moves."""
+        return tuple(
+            c for c in self.changes if not c.blocked_by and (c.action is not Action.NOOP or c.moves)
+        )
+
+    @property
     def blocked(self) -> tuple[Change, ...]:
         return tuple(c for c in self.changes if c.blocked_by)
 
     @property
     def has_changes(self) -> bool:
-        return bool(self.actionable)
+        """Whether applying it would change anything: Genesys, or keys in state."""
+        return bool(self.actionable or self.moved)
+
+    @property
+    def partial(self) -> bool:
+        """Limited by --target: it may leave out changes the configuration asks for."""
+        return bool(self.targets)
 
     @property
     def tally(self) -> Tally:

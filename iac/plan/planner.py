@@ -8,7 +8,7 @@ where live no longer matches state, the plan reports drift.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,6 +18,7 @@ from deepdiff import DeepDiff
 from iac.config.models import Destination, identity_of
 from iac.genesys.live import LiveDestination
 from iac.plan.model import Action, AttributeChange, Change, Drift, Plan, Unmanaged
+from iac.plan.moves import Move, apply_moves, mark_moves
 from iac.state.model import PendingCreate, ResourceState, State
 
 # Changing any of these means a different AWS partner event source: replace, not update.
@@ -34,9 +35,15 @@ def plan(
     desired: Mapping[str, Attributes],
     state: State,
     live: Mapping[str, LiveDestination],
+    *,
+    moved: Iterable[Move] = (),
 ) -> Plan:
+    """``moved``: (from key, to key) renames of the configuration's ``moved:`` entries,
+    made in state before anything is compared."""
     changes: list[Change] = []
     drift: list[Drift] = []
+    moves = apply_moves(state, moved)
+    state = moves.state
     unresolved = dict(state.pending_creates)
     state, resumed = resume_interrupted_creates(state, live)
     for key in sorted(set(desired) | set(state.resources)):
@@ -76,7 +83,7 @@ def plan(
         for i in sorted(live)
         if i not in managed
     )
-    ordered = _order_identity_reuse(changes)
+    ordered = _order_identity_reuse(mark_moves(changes, moves))
     suggested = _suggest_imports(ordered, unmanaged)
     for key in resumed:
         unresolved.pop(key, None)

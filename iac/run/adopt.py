@@ -3,6 +3,8 @@ for the org's integrations so they can be imported."""
 
 from __future__ import annotations
 
+import shlex
+from collections.abc import Sequence
 from pathlib import Path
 
 from iac.errors import IacError
@@ -31,8 +33,7 @@ async def import_destination(ctx: RunContext, key: str, integration_id: str) -> 
         found = await client.get_destination(integration_id)
     if found is None:
         raise IacError(
-            f"no Amazon EventBridge Source integration {integration_id} in "
-            f"{ctx.target_org}."
+            f"no Amazon EventBridge Source integration {integration_id} in {ctx.target_org}."
         )
     entry = ResourceState(
         integration_id, dict(found.attributes), prevent_destroy=key in ctx.inputs.protected
@@ -43,10 +44,11 @@ async def import_destination(ctx: RunContext, key: str, integration_id: str) -> 
 
 
 async def export_destinations(
-    ctx: RunContext, out: Path | None, ids: tuple[str, ...]
+    ctx: RunContext, out: Path | None, ids: tuple[str, ...], import_options: Sequence[str] = ()
 ) -> ExportOutcome:
     """YAML for the org's integrations (those in ``ids``, or all), written to ``out``/exported.yaml
-    when given."""
+    when given. The import commands name ``out`` as their --config-dir, and carry
+    ``import_options`` (the export's own --state-dir, --workspace...), so they run as printed."""
     from iac.config.export import export_yaml
 
     async with ctx.client() as client:
@@ -57,15 +59,24 @@ async def export_destinations(
             raise IacError(f"no EventBridge integration with id {', '.join(missing)}.")
         live = {i: live[i] for i in ids}
     managed = {r.id: k for k, r in ctx.state.resources.items()}
-    text, keys = export_yaml(live, managed)
+    where = ("--config-dir", str(out)) if out is not None else ()
+
+    def import_command(key: str, integration_id: str) -> str:
+        words = ("iac", "import", *where, *import_options, key, integration_id)
+        return shlex.join(words)
+
+    text, keys = export_yaml(live, managed, import_command)
     written_to = None
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         written_to = out / "exported.yaml"
         written_to.write_text(text, encoding="utf-8")
     commands = tuple(
-        f"iac import {key} {integration_id}"
+        import_command(key, integration_id)
         for integration_id, key in keys.items()
         if integration_id not in managed
     )
-    return ExportOutcome(text, keys, written_to=written_to, import_commands=commands)
+    incomplete = tuple(i for i in live if i not in keys)
+    return ExportOutcome(
+        text, keys, written_to=written_to, import_commands=commands, incomplete=incomplete
+    )

@@ -15,12 +15,15 @@ from typing import TYPE_CHECKING, Protocol
 from iac.apply import ApplyResult, Job, Progress
 from iac.errors import IacError
 from iac.genesys.live import LiveDestination
-from iac.plan import Action, Plan
+from iac.plan import Action, Plan, PlanMode, PlanRequest
+from iac.plan.moves import rename
 from iac.plan.planner import resume_interrupted_creates
+from iac.plan.request import WHOLE_PLAN
 from iac.run import records
 from iac.run.context import RunContext
 from iac.run.outcomes import ApplyOutcome
-from iac.run.planning import planned
+from iac.run.planning import check, planned
+from iac.state import State
 from iac.vocabulary import ChangeResult
 
 if TYPE_CHECKING:
@@ -53,13 +56,18 @@ async def apply_changes(
     settings: ApplySettings,
     *,
     saved: SavedPlan | None = None,
-    destroying: bool = False,
+    request: PlanRequest = WHOLE_PLAN,
 ) -> ApplyOutcome:
+    """Apply what ``request`` plans now, or exactly the ``saved`` plan (made for its own)."""
     from iac.run.saved_plan_check import still_valid
 
-    async with ctx.client() as client:
+    if saved is None:
+        check(ctx, request)
+    destroying = (saved.plan if saved else request).mode is PlanMode.DESTROY
+    # --parallelism governs HTTP concurrency too: N jobs would otherwise share 8 requests.
+    async with ctx.client(concurrency=settings.parallelism) as client:
         if saved is None:
-            computed, live = await planned(ctx, client)
+            computed, live = await planned(ctx, client, request)
             auto_approve = settings.auto_approve
         else:
             computed, live = await still_valid(ctx, saved, client)
@@ -76,7 +84,7 @@ async def apply_changes(
             )
         sync_state(ctx, computed, audit, live)
         record_blocked(ctx, computed, audit)
-        if not computed.has_changes:
+        if not computed.actionable:  # nothing for Genesys (perhaps keys moved in state)
             return ApplyOutcome(computed)
         unconfigured = [i for i, d in live.items() if d.unconfigured]
         result = await _run_jobs(ctx, computed, client, audit, view, settings, unconfigured)
@@ -95,9 +103,10 @@ def sync_state(
     holds; otherwise drift would be reported forever. An integration a killed apply made
     but never recorded is recorded for its key, as the plan assumed; intents that found
     nothing are dropped (this apply records its own). prevent_destroy flags are recorded,
-    and so is the org, in a state written before iac recorded it.
+    and so is the org, in a state written before iac recorded it. Keys the plan moves are
+    renamed first, each with its audit record.
     """
-    resumed_state, resumed = resume_interrupted_creates(ctx.state, live)
+    resumed_state, resumed = resume_interrupted_creates(_moved(ctx, computed, audit), live)
     for key, integration_id in resumed.items():
         adopted = resumed_state.resources[key].attributes
         audit.append(records.refresh_record(key, integration_id, {}, adopted))
@@ -114,6 +123,20 @@ def sync_state(
             audit.append(record)
     if ctx.state_on_disk and (synced != ctx.state or ctx.org_unrecorded):
         ctx.write_state(synced)
+
+
+def _moved(ctx: RunContext, computed: Plan, audit: AuditTrail) -> State:
+    """The state with the plan's moves made (the plan was made from this state)."""
+    state = ctx.state
+    for change in computed.moved:
+        old = change.previous_key
+        assert old is not None
+        entry = state.resources.get(old)
+        if entry is None or change.key in state.resources:  # the plan was made from this state
+            raise IacError(f"cannot move destination.{old} to destination.{change.key} in state.")
+        state = rename(state, old, change.key)
+        audit.append(records.move_record(old, change.key, entry.id))
+    return state
 
 
 def record_blocked(ctx: RunContext, computed: Plan, audit: AuditTrail) -> None:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Literal
 from iac.errors import IacError
 from iac.gates import GateOptions, evaluate_gates
 from iac.genesys.live import LiveDestination, OrgIdentity, describe_org
-from iac.genesys.settings import GenesysTarget
+from iac.genesys.settings import SANDBOX_TARGET, GenesysTarget
 from iac.plan import Action, Plan
 from iac.plan.basis import Basis, basis_of
 from iac.run.inputs import Inputs
@@ -272,10 +272,17 @@ class RunContext:
         if state is None:
             return State.new(self.target.state_target), False
         if state.target != self.target.state_target:
+            hint = ""
+            if state.target == SANDBOX_TARGET:
+                hint = (
+                    " To reach the built-in sandbox's org through `iac sandbox serve`, serve "
+                    f"{self.workspace.sandbox_org_file} (its --data-file), or unset the "
+                    "GENESYSCLOUD_* variables while it runs."
+                )
             raise IacError(
                 f"{self.workspace.state_file} describes destinations in {state.target}, but "
                 f"this run targets {self.target.state_target}. Use a separate --workspace "
-                "(or --state-dir) for each org."
+                f"(or --state-dir) for each org.{hint}"
             )
         return state, True
 

@@ -27,6 +27,8 @@ class Inputs:
     protected: frozenset[str] = frozenset()
     # The configuration folder they were read from (None: built another way).
     source: Path | None = None
+    # Renamed keys (from, to): the configuration's moved: entries.
+    moved: tuple[tuple[str, str], ...] = ()
 
     @property
     def config_hash(self) -> str:
@@ -38,6 +40,7 @@ class Inputs:
                 "policy": self.policy.model_dump() if self.policy else None,
                 "org": self.org.model_dump() if self.org else None,
                 "probe_endpoints": self.probe_endpoints,
+                "moved": [list(m) for m in self.moved],
             }
         )
 
@@ -63,4 +66,5 @@ def inputs_from_config(
         org=config.org,
         protected=frozenset(config.protected),
         source=folder,
+        moved=config.moved,
     )

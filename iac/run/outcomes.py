@@ -7,6 +7,7 @@ from pathlib import Path
 
 from iac.apply import ApplyResult
 from iac.plan import Plan
+from iac.plan.model import Unmanaged
 
 
 @dataclass(frozen=True)
@@ -17,11 +18,34 @@ class PlanOutcome:
 
 
 @dataclass(frozen=True)
+class Elsewhere:
+    """An integration this workspace does not manage, but another one of its backend does."""
+
+    integration: Unmanaged
+    workspace: str
+    key: str
+
+
+@dataclass(frozen=True)
+class Ignored:
+    """An unmanaged integration the drift ignore file names (``pattern``, at ``line``)."""
+
+    integration: Unmanaged
+    pattern: str
+    line: int
+
+
+@dataclass(frozen=True)
 class DriftOutcome:
-    """Drift and unmanaged integrations only: a plan with no changes."""
+    """Drift and unmanaged integrations only: a plan with no changes. ``report.unmanaged``
+    holds only what nothing manages and nothing ignores: what makes drift "found"."""
 
     report: Plan
     where: str
+    elsewhere: tuple[Elsewhere, ...] = ()
+    ignored: tuple[Ignored, ...] = ()
+    ignore_file: Path | None = None
+    only_managed: bool = False  # unmanaged integrations were not looked at
 
     @property
     def found(self) -> bool:
@@ -58,3 +82,5 @@ class ExportOutcome:
     written_to: Path | None = None
     # `iac import` for each integration no state entry manages yet.
     import_commands: tuple[str, ...] = ()
+    # Integrations written commented out: their configuration would not validate.
+    incomplete: tuple[str, ...] = ()

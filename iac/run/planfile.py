@@ -3,8 +3,9 @@
 The file holds the plan document and what it was computed from (the basis: rendered
 configuration hash, state lineage and serial, live fingerprints), the configuration folder
 it was made from, and a copy of the rendered configuration (destinations, policy, probe
-endpoints, org choice, protected keys) for reviewers and tools. Apply trusts none of it
-blindly: see ``iac.run.saved_plan_check``. No secrets: the org choice holds the names of
+endpoints, org choice, protected keys, moved keys) for reviewers and tools; the plan document
+records what it was asked for (mode, targets, replace). Apply trusts none of it blindly: see
+``iac.run.saved_plan_check``. No secrets: the org choice holds the names of
 credential variables, never their values.
 """
 
@@ -24,12 +25,13 @@ from iac.config.policy import Policy
 from iac.errors import IacError
 from iac.plan.basis import Basis
 from iac.plan.document import PlanDocument, from_document, to_document
-from iac.plan.model import Plan
+from iac.plan.model import Plan, PlanMode
 from iac.run.inputs import Inputs
 
 _KIND: Literal["iac-saved-plan"] = "iac-saved-plan"
 # 2: the configuration folder is recorded, and apply checks the plan against it.
-_FORMAT_VERSION: Literal[2] = 2
+# 3: moved keys, and the plan's mode, targets and forced replacements.
+_FORMAT_VERSION: Literal[3] = 3
 
 
 class _BasisDoc(BaseModel):
@@ -47,7 +49,7 @@ class _BasisDoc(BaseModel):
 class _SavedPlanDoc(BaseModel):
     model_config = ConfigDict(extra="forbid")
     kind: Literal["iac-saved-plan"]
-    format_version: Literal[2]
+    format_version: Literal[3]
     created_at: str
     # As given to `iac plan` (relative paths are relative to where it ran).
     config_dir: str
@@ -57,6 +59,7 @@ class _SavedPlanDoc(BaseModel):
     policy: Policy | None
     org: OrgSettings | None
     protected: list[str]
+    moved: list[tuple[str, str]]
     strict: bool
     plan: PlanDocument
 
@@ -91,6 +94,7 @@ def save_plan(path: Path, plan: Plan, basis: Basis, inputs: Inputs, *, strict: b
         policy=inputs.policy,
         org=inputs.org,
         protected=sorted(inputs.protected),
+        moved=list(inputs.moved),
         strict=strict,
         plan=to_document(plan),
     )
@@ -117,6 +121,8 @@ def load_plan(path: Path) -> SavedPlan:
         first = err.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise IacError(f"{path}: damaged saved plan at {where}: {first['msg']}") from None
+    if doc.plan.mode == PlanMode.REFRESH_ONLY.value:  # never written: see plan_changes
+        raise IacError(f"{path}: a refresh-only plan is not applied from a file.")
     return SavedPlan(
         plan=from_document(doc.plan),
         basis=Basis(**doc.basis.model_dump()),
@@ -127,6 +133,7 @@ def load_plan(path: Path) -> SavedPlan:
             org=doc.org,
             protected=frozenset(doc.protected),
             source=Path(doc.config_dir),
+            moved=tuple(doc.moved),
         ),
         strict=doc.strict,
         created_at=doc.created_at,

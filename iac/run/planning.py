@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 from iac.errors import IacError
 from iac.genesys.live import LiveDestination
-from iac.plan import Plan, plan, prevent_destroy_violations
+from iac.plan import Plan, PlanMode, PlanRequest, plan, plan_for, prevent_destroy_violations
+from iac.plan.request import WHOLE_PLAN, check_request
 from iac.run.context import RunContext
 from iac.run.outcomes import DriftOutcome, PlanOutcome
 
@@ -15,10 +16,18 @@ if TYPE_CHECKING:
     from iac.genesys.client import GenesysClient
 
 
-async def plan_changes(ctx: RunContext, out: Path | None = None) -> PlanOutcome:
+async def plan_changes(
+    ctx: RunContext, out: Path | None = None, request: PlanRequest = WHOLE_PLAN
+) -> PlanOutcome:
     """The gated plan; with ``out``, also saved for ``iac apply FILE``."""
+    if out is not None and request.mode is PlanMode.REFRESH_ONLY:
+        raise IacError(
+            "A refresh-only plan cannot be saved: review it with iac plan --refresh-only, "
+            "then accept it with iac apply --refresh-only (which shows it again and asks)."
+        )
+    check(ctx, request)
     async with ctx.client() as client:
-        computed, live = await planned(ctx, client)
+        computed, live = await planned(ctx, client, request)
     if out is not None:
         from iac.run.planfile import save_plan
 
@@ -33,14 +42,26 @@ async def drift_report(ctx: RunContext) -> DriftOutcome:
 
 
 async def planned(
-    ctx: RunContext, client: GenesysClient
+    ctx: RunContext, client: GenesysClient, request: PlanRequest = WHOLE_PLAN
 ) -> tuple[Plan, dict[str, LiveDestination]]:
     """Refresh, plan, refuse what prevent_destroy forbids, and run the gates."""
     live = await client.list_destinations()
-    computed = plan(ctx.inputs.desired, ctx.state, live)
-    refuse_protected_destroys(ctx, computed)
+    computed = planned_from(ctx, live, request)
     ctx.metrics.set_drift(len(computed.drift))
+    if request.mode is PlanMode.REFRESH_ONLY:
+        return computed, live  # nothing to change in Genesys: nothing to gate
+    refuse_protected_destroys(ctx, computed)
     return await ctx.gated(computed, live, client), live
+
+
+def check(ctx: RunContext, request: PlanRequest) -> None:
+    """The request's options and keys, before Genesys is called."""
+    check_request(request, ctx.inputs.desired, ctx.state)
+
+
+def planned_from(ctx: RunContext, live: dict[str, LiveDestination], request: PlanRequest) -> Plan:
+    """What the run's configuration plans for ``request`` against its state and ``live``."""
+    return plan_for(request, ctx.inputs.desired, ctx.state, live, moved=ctx.inputs.moved)
 
 
 async def drifted(

@@ -8,7 +8,7 @@ from typing import Any
 from iac.apply.job import Job
 from iac.audit.log import AuditRecord
 from iac.plan.model import Change, GateResult, Plan
-from iac.vocabulary import ChangeResult
+from iac.vocabulary import ChangeResult, StateAction
 
 
 def job_record(job: Job, computed: Plan) -> AuditRecord:
@@ -47,12 +47,22 @@ def refresh_record(
     key: str, genesys_id: str, before: dict[str, Any], after: dict[str, Any] | None
 ) -> AuditRecord:
     """State took what Genesys holds; Genesys itself was not changed."""
-    return _instant("refresh", key, genesys_id, before, after)
+    return _instant(StateAction.REFRESH, key, genesys_id, before, after)
 
 
 def import_record(key: str, genesys_id: str, after: dict[str, Any]) -> AuditRecord:
     """An existing integration adopted into state."""
-    return _instant("import", key, genesys_id, None, after)
+    return _instant(StateAction.IMPORT, key, genesys_id, None, after)
+
+
+def move_record(old: str, new: str, genesys_id: str) -> AuditRecord:
+    """A key renamed in state (``moved:`` or ``iac state mv``); Genesys was not called."""
+    return _instant(StateAction.MOVE, new, genesys_id, {"key": old}, {"key": new})
+
+
+def forget_record(key: str, genesys_id: str, before: dict[str, Any]) -> AuditRecord:
+    """A destination removed from state (``iac state rm``); Genesys keeps the integration."""
+    return _instant(StateAction.FORGET, key, genesys_id, before, None)
 
 
 def job_result(job: Job) -> ChangeResult:
@@ -64,14 +74,14 @@ def gates_for(computed: Plan, key: str) -> list[dict[str, Any]]:
 
 
 def _instant(
-    action: str,
+    action: StateAction,
     key: str,
     genesys_id: str,
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
 ) -> AuditRecord:
     return AuditRecord(
-        action=action,
+        action=action.value,
         key=key,
         genesys_id=genesys_id,
         before=before,

@@ -12,13 +12,13 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from iac.errors import IacError
+from iac.errors import IacError, StalePlanError
 from iac.genesys.live import LiveDestination
-from iac.plan import Plan, plan
+from iac.plan import Plan, PlanRequest
 from iac.plan.basis import stale_reasons
 from iac.run.context import RunContext
 from iac.run.inputs import Inputs
-from iac.run.planning import refuse_protected_destroys
+from iac.run.planning import planned_from, refuse_protected_destroys
 
 if TYPE_CHECKING:
     from iac.genesys.client import GenesysClient
@@ -35,7 +35,7 @@ def reviewed_inputs(saved: SavedPlan, folder: Inputs) -> Inputs:
             "plan again."
         )
     if folder.config_hash != reviewed:
-        raise IacError(
+        raise StalePlanError(
             "The saved plan is stale and was not applied: the configuration in "
             f"{folder.source} is not the one it was reviewed from (configuration "
             f"{folder.config_hash[:12]}, plan {reviewed[:12]}). It changed since the plan was "
@@ -62,12 +62,13 @@ async def still_valid(
     affected = {c.id for c in saved.plan.changes if c.id}
     reasons = stale_reasons(saved.basis, ctx.state, ctx.state_on_disk, live, affected)
     if reasons:
-        raise IacError(
+        raise StalePlanError(
             "The saved plan is stale and was not applied:\n"
             + "\n".join(f"  - {r}" for r in reasons)
             + "\nRun iac plan again and review the new plan."
         )
-    again = plan(ctx.inputs.desired, ctx.state, live)
+    # Made for the same request (mode, targets, replace), which the file records.
+    again = planned_from(ctx, live, PlanRequest.of(saved.plan))
     if _decisions(again) != _decisions(saved.plan):
         raise IacError(
             "The saved plan does not match what its configuration plans against this state "
@@ -102,6 +103,7 @@ def _decisions(computed: Plan) -> list[tuple[Any, ...]]:
             c.depends_on,
             c.waits_for_identity,
             c.destroy_before_create,
+            c.previous_key,
         )
         for c in computed.changes
     ]

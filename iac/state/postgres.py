@@ -201,3 +201,35 @@ def list_workspaces(session: Session) -> list[StoredWorkspace]:
         """
     )
     return [StoredWorkspace(*row) for row in rows]
+
+
+def create_workspace(session: Session, name: str) -> bool:
+    """A workspace without state yet (``iac workspace new``); False when it exists already."""
+    with session.transaction() as cursor:
+        cursor.execute(
+            "INSERT INTO workspaces (name) VALUES (%s) ON CONFLICT (name) DO NOTHING", (name,)
+        )
+        return cursor.rowcount == 1
+
+
+def delete_workspace(session: Session, name: str) -> int:
+    """Delete a workspace's state (``iac workspace delete``, under its lock); returns how many
+    audit records it keeps. Those are append-only: a workspace holding some stays listed,
+    without state; one holding none is removed altogether."""
+    with session.transaction() as cursor:
+        cursor.execute("DELETE FROM states WHERE workspace = %s", (name,))
+        cursor.execute("SELECT count(*) FROM audit_records WHERE workspace = %s", (name,))
+        row = cursor.fetchone()
+        kept = int(row[0]) if row else 0
+        if not kept:
+            cursor.execute("DELETE FROM workspaces WHERE name = %s", (name,))
+    return kept
+
+
+def other_states(session: Session, name: str) -> list[tuple[str, str]]:
+    """(workspace, state document) of every workspace but ``name``, by name."""
+    rows = session.query(
+        "SELECT workspace, document FROM states WHERE workspace <> %s ORDER BY workspace",
+        (name,),
+    )
+    return [(str(workspace), str(document)) for workspace, document in rows]

@@ -153,3 +153,18 @@ def get_logger(name: str) -> logging.Logger:
     if name == ROOT or name.startswith(ROOT + "."):
         return logging.getLogger(name)
     return logging.getLogger(f"{ROOT}.{name}")
+
+
+def emit_notice(message: str) -> bool:
+    """Write ``message`` as a JSON log line (logger ``iac.notice``, level WARNING) when the
+    ``iac`` logs are JSON, whatever their level: a notice such as "using the built-in
+    sandbox" is always shown, and a consumer of JSON logs must get only JSON. Returns False
+    (nothing written) when the logs are text: the caller prints the notice as it is."""
+    logger = logging.getLogger(ROOT)
+    handlers = [h for h in logger.handlers if isinstance(h.formatter, JsonFormatter)]
+    if not handlers:
+        return False
+    record = logger.makeRecord(f"{ROOT}.notice", logging.WARNING, "(notice)", 0, message, (), None)
+    for handler in handlers:
+        handler.handle(record)  # the handler's filters stamp run and job ids
+    return True

@@ -74,7 +74,17 @@ def test_output_is_stable_and_ordered() -> None:
     assert text == render_json(full_plan())
     assert text.endswith("}\n") and text.startswith('{\n  "format_version": 1,')
     data = json.loads(text)
-    assert list(data) == ["format_version", "summary", "changes", "drift", "gates", "unmanaged"]
+    assert list(data) == [
+        "format_version",
+        "summary",
+        "changes",
+        "drift",
+        "gates",
+        "unmanaged",
+        "mode",
+        "targets",
+        "replace_requested",
+    ]
     assert list(data["changes"][0])[:3] == ["key", "action", "id"]
     assert {c["action"] for c in data["changes"]} == {
         "create",

@@ -42,7 +42,26 @@ def test_bad_value_names_the_rule(tmp_path: Path) -> None:
 
 def failed(policy: Policy, desired: dict, st=None, lv=None) -> dict[str, str]:
     results = policy_results(plan(desired, st or state(), lv or {}), policy)
-    return {r.key: r.message for r in results if r.outcome is GateOutcome.FAILED}
+    found: dict[str, str] = {}
+    for r in results:
+        if r.outcome is GateOutcome.FAILED:
+            assert r.key is not None
+            found[r.key] = "; ".join(filter(None, [found.get(r.key), r.message]))
+    return found
+
+
+def test_each_broken_rule_is_its_own_result_labelled_with_that_rule() -> None:
+    a = attrs(event_source_suffix="a")
+    st = state(a=ResourceState("i-a", a))
+    lv = {"i-a": live("i-a", a)}
+    moved = {"a": attrs(event_source_suffix="a", aws_account_id="999999999999")}  # a replace
+    policy = Policy(allowed_aws_account_ids=["123456789012"], allow_replace=False)
+    results = policy_results(plan(moved, st, lv), policy)
+    assert [(r.check, r.outcome) for r in results] == [
+        ("allow_replace", GateOutcome.FAILED),
+        ("allowed_aws_account_ids", GateOutcome.FAILED),
+    ]
+    assert all(r.message.startswith(f"rule {r.check}:") for r in results)
 
 
 def test_each_rule_names_destination_rule_and_value() -> None:

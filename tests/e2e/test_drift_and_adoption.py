@@ -3,46 +3,15 @@
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 
 import httpx
 import jsonschema
 from iac_testing.cli_world import Sandbox, Workdir, config, destination
+from iac_testing.org_edits import make_unmanaged
 
 SCHEMA = json.loads((Path(__file__).parents[2] / "schemas" / "plan.schema.json").read_text())
-
-
-def make_unmanaged(sandbox: Sandbox, suffix: str, name: str = "Made in the UI") -> str:
-    """An integration created straight through the API, as a Genesys admin would."""
-    headers = {"Authorization": f"Bearer {sandbox._token()}"}
-    created = httpx.post(
-        f"{sandbox.url}/api/v2/integrations",
-        json={"integrationType": {"id": "amazon-eventbridge-source"}},
-        headers=headers,
-    ).json()
-    httpx.put(
-        f"{sandbox.url}/api/v2/integrations/{created['id']}/config/current",
-        json={
-            "name": name,
-            "version": 1,
-            "properties": {
-                "awsAccountId": "123456789012",
-                "awsAccountRegion": "us-east-1",
-                "eventSourceSuffix": suffix,
-                "eventFilter": ["v2.users.{id}.activity"],
-            },
-            "advanced": {},
-            "notes": "",
-            "credentials": {},
-        },
-        headers=headers,
-    ).raise_for_status()
-    httpx.patch(
-        f"{sandbox.url}/api/v2/integrations/{created['id']}",
-        json={"intendedState": "ENABLED"},
-        headers=headers,
-    ).raise_for_status()
-    return created["id"]
 
 
 def delete_directly(sandbox: Sandbox, integration_id: str) -> None:
@@ -139,12 +108,13 @@ def export_and_import(work: Workdir) -> list[list[str]]:
     (work.config).mkdir(exist_ok=True)
     (work.config / "exported.yaml").write_text((out / "exported.yaml").read_text())
     commands = [
-        line.split()[1:]
+        shlex.split(line)[1:]
         for line in exported.stderr.splitlines()
         if line.strip().startswith("iac import")
     ]
-    for command in commands:
-        result = work.iac(*command, "--config-dir", str(work.config))
+    for command in commands:  # as printed: they name --config-dir and --state-dir themselves
+        assert command[1:5] == ["--config-dir", str(out), "--state-dir", str(work.state_dir)]
+        result = work.iac(*command)
         assert result.exit_code == 0, result.output
     return commands
 
@@ -152,7 +122,7 @@ def export_and_import(work: Workdir) -> list[list[str]]:
 def test_export_then_import_round_trips(work: Workdir, sandbox: Sandbox) -> None:
     ids = [make_unmanaged(sandbox, s, name=f"Team {s}") for s in ("alpha.one", "beta_two")]
     commands = export_and_import(work)
-    assert sorted(c[2] for c in commands) == sorted(ids)
+    assert sorted(c[-1] for c in commands) == sorted(ids)
     planned = work.iac("plan", str(work.config))
     assert "No changes." in planned.output, planned.output
     assert set(work.state()["resources"]) == {"alpha-one", "beta_two"}

@@ -151,3 +151,39 @@ def test_validate_does_not_import_the_genesys_sdk(tmp_path: Path) -> None:
         "PureCloudPlatformClientV2 only inside the functions that talk to Genesys. "
         "Import chain (from -X importtime):\n  " + "\n  ".join(loaded)
     )
+
+
+def test_show_and_state_commands_do_not_import_the_genesys_sdk(tmp_path: Path) -> None:
+    """``iac show PLANFILE`` and ``iac state ...`` never talk to Genesys: no SDK (3.6 s)."""
+    from iac.plan.basis import Basis
+    from iac.plan.model import Plan
+    from iac.run.inputs import Inputs
+    from iac.run.planfile import save_plan
+    from iac.state import LocalStateStore, ResourceState, State
+
+    plan_file = tmp_path / "plan.iac"
+    basis = Basis("c" * 64, None, 0, "sandbox", "default")
+    save_plan(plan_file, Plan(changes=()), basis, Inputs(desired={}, source=tmp_path), strict=False)
+    state_dir = tmp_path / "state"
+    store = LocalStateStore(
+        state_dir / "default.json", state_dir / "x.backup", state_dir / "x.lock"
+    )
+    store.write(State.new("sandbox").with_resource("orders", ResourceState("id-1", {"name": "O"})))
+    runs = {
+        "show": ("show", str(plan_file)),
+        "state list": ("state", "list", "--state-dir", str(state_dir)),
+        "state show": ("state", "show", "orders", "--state-dir", str(state_dir)),
+        "state mv": ("state", "mv", "orders", "orders-eu", "--state-dir", str(state_dir)),
+    }
+    for name, args in runs.items():
+        result = run_with_importtime(*args, cwd=tmp_path, env=clean_env())
+        assert result.returncode == 0, (
+            f"`iac {name}` exited {result.returncode}.\nstdout:\n{result.stdout}\n"
+            f"stderr (importtime lines removed):\n{without_importtime(result.stderr)}"
+        )
+        for package in ("PureCloudPlatformClientV2", "iac.sandbox"):
+            loaded = describe_imports(result.stderr, package)
+            assert not loaded, (
+                f"`iac {name}` does not talk to Genesys but imported {package}. Import chain "
+                "(from -X importtime):\n  " + "\n  ".join(loaded)
+            )

@@ -217,7 +217,7 @@ def test_a_saved_plan_made_in_another_org_is_refused(
 
     with serve(org_b, port=port_of(url)) as b:
         applied = work.iac("apply", str(plan_file))
-        assert applied.exit_code == 1
+        assert applied.exit_code == 3
         assert "The saved plan is stale and was not applied" in applied.output
         assert (
             f"it was made for org {org_a.named}, but this run logs in to org {org_b.named}"

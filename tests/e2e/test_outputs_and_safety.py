@@ -101,7 +101,7 @@ def test_destroy_asks_then_deletes_everything_and_respects_prevent_destroy(
     assert len(sandbox.integrations()) == 2
     destroyed = work.iac("destroy", str(work.config), input="yes\n")
     assert destroyed.exit_code == 0, destroyed.output
-    assert "Apply complete! Resources: 0 added, 0 changed, 2 destroyed." in destroyed.output
+    assert "Destroy complete! Resources: 0 added, 0 changed, 2 destroyed." in destroyed.output
     assert sandbox.integrations() == []
 
     work.write(config(protected("orders", "orders-prod")))

@@ -40,7 +40,7 @@ def test_a_saved_plan_is_refused_once_its_configuration_moved_on(
 
     applied = work.iac("apply", plan_file)
 
-    assert applied.exit_code == 1
+    assert applied.exit_code == 3  # stale: nothing changed, plan again
     assert "The saved plan is stale and was not applied" in applied.output
     assert f"the configuration in {work.config} is not the one it was reviewed from" in (
         applied.output
@@ -103,7 +103,7 @@ def test_saved_plan_is_refused_after_a_live_change(work: Workdir, sandbox: Sandb
     sandbox.edit(integration_id, name="Changed in the UI meanwhile")
 
     applied = work.iac("apply", plan_file)
-    assert applied.exit_code == 1
+    assert applied.exit_code == 3
     assert "The saved plan is stale and was not applied" in applied.output
     assert f"integration {integration_id} was changed in Genesys since" in applied.output
     assert sandbox.by_suffix()["orders-prod"]["name"] == "Changed in the UI meanwhile"
@@ -119,7 +119,7 @@ def test_saved_plan_is_refused_after_another_apply(work: Workdir, sandbox: Sandb
     work.write(config(destination("orders", "orders-prod", name="Second")))  # as reviewed
 
     applied = work.iac("apply", plan_file)
-    assert applied.exit_code == 1
+    assert applied.exit_code == 3
     assert "the state changed since" in applied.output
     assert sandbox.by_suffix()["orders-prod"]["name"] == "Third"
 
@@ -131,7 +131,7 @@ def test_a_saved_plan_made_before_any_state_is_refused_once_one_exists(
     first, second = save(work, "first.iac"), save(work, "second.iac")
     assert work.iac("apply", first).exit_code == 0
     applied = work.iac("apply", second)
-    assert applied.exit_code == 1
+    assert applied.exit_code == 3
     assert "a state was written since" in applied.output
     assert len(sandbox.integrations()) == 1
 

@@ -17,6 +17,7 @@ from iac.plan.model import (
     Unmanaged,
 )
 from iac.plan.planner import plan
+from iac.plan.request import PlanRequest, plan_for
 from iac.state.model import ResourceState
 from iac_testing.plan_data import ACTIVITY, AUDITS, OPERATIONS, attrs, live, state
 
@@ -134,3 +135,28 @@ def many_destinations(n: int) -> Plan:
             GateResult(GateKind.POLICY, key, "allowed_regions", GateOutcome.PASSED, "ok"),
         ]
     return Plan(changes=tuple(changes), gates=tuple(gates))
+
+
+def moved_targeted_plan() -> Plan:
+    """Keys moved (one alone, one with an update), a forced replace, a targeted plan."""
+    kept, renamed, forced = _dest("kept"), _dest("renamed"), _dest("forced")
+    return plan_for(
+        PlanRequest(targets=("renamed", "updated", "forced"), replace=("forced",)),
+        {
+            "renamed": renamed,
+            "updated": {**kept, "name": "updated v2"},
+            "forced": forced,
+            "other": _dest("other"),
+        },
+        state(
+            old=ResourceState("i-old", renamed),
+            kept=ResourceState("i-kept", kept),
+            forced=ResourceState("i-forced", forced),
+        ),
+        {
+            "i-old": live("i-old", renamed),
+            "i-kept": live("i-kept", kept),
+            "i-forced": live("i-forced", forced),
+        },
+        moved=[("old", "renamed"), ("kept", "updated")],
+    )

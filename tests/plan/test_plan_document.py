@@ -7,7 +7,12 @@ import typing
 from typing import Any
 
 import pytest
-from iac_testing.plan_samples import full_plan, many_destinations, odd_values_plan
+from iac_testing.plan_samples import (
+    full_plan,
+    many_destinations,
+    moved_targeted_plan,
+    odd_values_plan,
+)
 from pydantic import BaseModel, ValidationError
 
 from iac.cli.render.json import render_json
@@ -30,6 +35,7 @@ from iac.plan.model import (
     GateOutcome,
     GateResult,
     Plan,
+    PlanMode,
     Unmanaged,
 )
 
@@ -38,6 +44,7 @@ PLANS = {
     "odd_values": odd_values_plan,
     "many": lambda: many_destinations(20),
     "empty": lambda: Plan(changes=()),
+    "moved_targeted": moved_targeted_plan,
 }
 
 
@@ -123,7 +130,12 @@ def test_plan_document_has_the_plan_fields_plus_version_and_summary() -> None:
 
 @pytest.mark.parametrize(
     ("model", "field", "enum"),
-    [(ChangeDoc, "action", Action), (GateDoc, "kind", GateKind), (GateDoc, "outcome", GateOutcome)],
+    [
+        (ChangeDoc, "action", Action),
+        (GateDoc, "kind", GateKind),
+        (GateDoc, "outcome", GateOutcome),
+        (PlanDocument, "mode", PlanMode),
+    ],
 )
 def test_literal_names_match_the_enums(model: type[BaseModel], field: str, enum: type[Any]) -> None:
     annotation = model.model_fields[field].annotation
@@ -137,6 +149,7 @@ def test_summary() -> None:
         "add": 4,
         "change": 2,
         "destroy": 4,
+        "moved": 0,
         "blocked": 1,
         "drifted": 2,
         "unmanaged": 1,
@@ -144,6 +157,18 @@ def test_summary() -> None:
     }
     empty = to_document(Plan(changes=())).summary
     assert not empty.has_changes and empty.add == empty.change == empty.destroy == 0
+    moved = to_document(moved_targeted_plan())
+    assert (moved.summary.moved, moved.summary.change, moved.summary.add) == (2, 1, 1)
+    assert (moved.mode, moved.targets, moved.replace_requested) == (
+        "normal",
+        ["forced", "renamed", "updated"],
+        ["forced"],
+    )
+    assert {c.key: c.previous_key for c in moved.changes} == {
+        "forced": None,
+        "renamed": "old",
+        "updated": "kept",
+    }
 
 
 def test_unknown_fields_and_versions_are_rejected() -> None:

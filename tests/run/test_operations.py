@@ -402,7 +402,8 @@ def test_export_and_import_adopt_an_unmanaged_integration(world: World) -> None:
             asyncio.run(export_destinations(ctx, None, ("no-such-id",)))
     [key] = exported.keys.values()
     assert exported.keys == {integration_id: key}
-    assert exported.import_commands == (f"iac import {key} {integration_id}",)
+    # Runnable as printed: the YAML is in --out, which the command names.
+    assert exported.import_commands == (f"iac import --config-dir {out} {key} {integration_id}",)
     assert exported.written_to == out / "exported.yaml"
     assert exported.written_to.read_text() == exported.yaml_text
     assert "event_source_suffix: legacy" in exported.yaml_text

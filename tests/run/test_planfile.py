@@ -63,6 +63,7 @@ def sample_inputs() -> Inputs:
         ),
         protected=frozenset({"upd", "rep"}),
         source=CONFIG_DIR,
+        moved=(("upd-old", "upd"),),
     )
 
 
@@ -120,6 +121,7 @@ def test_round_trip_keeps_plan_basis_inputs_and_strict(saved_file: Path) -> None
     assert inputs.org.region == "eu-west-1"
     assert inputs.org.client_secret_env == "PROD_GENESYS_CLIENT_SECRET"
     assert inputs.protected == frozenset({"upd", "rep"})
+    assert inputs.moved == (("upd-old", "upd"),)
     # ... so the reloaded inputs hash to the configuration the plan was made from.
     assert inputs.config_hash == sample_inputs().config_hash
 
@@ -150,7 +152,7 @@ def test_round_trip_keeps_an_org_api_url(tmp_path: Path) -> None:
 def test_the_file_is_a_versioned_document_with_a_creation_time(saved_file: Path) -> None:
     raw = document(saved_file)
     assert raw["kind"] == "iac-saved-plan"
-    assert raw["format_version"] == 2
+    assert raw["format_version"] == 3
     assert raw["config_dir"] == "config/prod"
     assert raw["plan"]["format_version"] == 1
     assert raw["protected"] == ["rep", "upd"]  # sorted: the same plan, the same file
@@ -257,6 +259,7 @@ DAMAGES = [
     pytest.param(_drop("basis"), "basis", id="basis-removed"),
     pytest.param(_drop("basis", "config_hash"), "basis.config_hash", id="config-hash-removed"),
     pytest.param(_drop("desired"), "desired", id="desired-removed"),
+    pytest.param(_drop("moved"), "moved", id="moved-removed"),
     pytest.param(
         _drop("plan", "changes", 0, "action"), "plan.changes.0.action", id="action-removed"
     ),
@@ -299,14 +302,14 @@ def test_an_org_block_with_region_and_api_url_is_damaged(saved_file: Path) -> No
     assert "mutually exclusive" in message
 
 
-@pytest.mark.parametrize("version", [1, 3, None])
+@pytest.mark.parametrize("version", [2, 4, None])
 def test_a_plan_in_another_format_is_refused_with_what_to_do(
     saved_file: Path, version: Any
 ) -> None:
     message = damaged_error(saved_file, _set(version, "format_version"))
     assert message == (
         f"{saved_file} is a saved plan in format {version!r}, which this iac does not apply "
-        "(it writes format 2). Run iac plan again."
+        "(it writes format 3). Run iac plan again."
     )
 
 

@@ -51,7 +51,7 @@ def note_body(environments: list[str], out: Path, pipeline_url: str, sha: str) -
         plan_file = out / env / "plan.md"
         plan = plan_file.read_text() if plan_file.exists() else "_no plan: see the job log_"
         if len(plan) > MAX_PLAN_CHARS:
-            plan = plan[:MAX_PLAN_CHARS] + f"\n\n… truncated, full plan in {pipeline_url}"
+            plan = truncate(plan, MAX_PLAN_CHARS, pipeline_url)
         open_attr = "" if code == "0" else " open"
         parts += [
             f"<details{open_attr}><summary><b>{env}</b>: {status}</summary>",
@@ -65,6 +65,16 @@ def note_body(environments: list[str], out: Path, pipeline_url: str, sha: str) -
         "or the state changed meanwhile)."
     )
     return "\n".join(parts)
+
+
+def truncate(plan: str, limit: int, pipeline_url: str) -> str:
+    """The plan cut at the last line boundary before ``limit`` (never mid-table-row), with
+    any ``<details>`` it leaves open closed, and a note saying where the rest is."""
+    cut = plan.rfind("\n", 0, limit + 1)
+    kept = plan[: cut if cut > 0 else limit]
+    unclosed = kept.count("<details") - kept.count("</details>")
+    kept += "\n</details>" * max(0, unclosed)
+    return kept + f"\n\n_… truncated at a line boundary: the full plan is in {pipeline_url}._"
 
 
 def note(environments: list[str]) -> int:

@@ -15,6 +15,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from iac.cli.render.fitting import DEFAULT_MAX_CHARS, fit
+from iac.cli.render.notes import markdown_banner, moved_headline
 from iac.plan.model import (
     Action,
     AttributeChange,
@@ -26,14 +28,12 @@ from iac.plan.model import (
     Unmanaged,
 )
 
-# GitHub rejects comments over 65,536 characters; leave room for a bot's own wrapper.
-DEFAULT_MAX_CHARS = 65_000
-
 _MARKER = {
     Action.CREATE: "+ create",
     Action.UPDATE: "~ update",
     Action.REPLACE: "-/+ replace",
     Action.DELETE: "- destroy",
+    Action.NOOP: "moved",  # only moves are shown without a change
 }
 _OUTCOME_ORDER = (GateOutcome.PASSED, GateOutcome.FAILED, GateOutcome.WARNING, GateOutcome.SKIPPED)
 # Characters Markdown (GFM, GitHub math) or HTML would interpret inline. Quotes and "!" are
@@ -45,14 +45,21 @@ _UNMANAGED_COLUMNS = ("name", "aws_account_id", "aws_region", "event_source_suff
 
 
 def render_markdown(
-    plan: Plan, *, title: str = "iac plan", max_chars: int = DEFAULT_MAX_CHARS
+    plan: Plan,
+    *,
+    title: str = "iac plan",
+    max_chars: int = DEFAULT_MAX_CHARS,
+    drift_only: bool = False,
+    extra_sections: Sequence[str] = (),
 ) -> str:
-    """Markdown for a PR comment, at most ``max_chars`` characters (code points)."""
-    shown = [c for c in plan.changes if c.action is not Action.NOOP]
+    """Markdown for a PR comment, at most ``max_chars`` characters (code points).
+    ``drift_only``: an ``iac drift`` report (no plan); ``extra_sections`` go last."""
+    shown = [c for c in plan.changes if c.action is not Action.NOOP or c.moves]
     gates_by_key: dict[str | None, list[GateResult]] = {}
     for gate in plan.gates:
         gates_by_key.setdefault(gate.key, []).append(gate)
-    head = f"## {_esc(title)}\n\n{_verdict(plan)}"
+    head = f"## {_esc(title)}\n\n{_drift_verdict(plan) if drift_only else _verdict(plan)}"
+    head += markdown_banner(plan, _esc)
     header = ["| Destination | Action | Gates | Notes |", "| --- | --- | --- | --- |"]
     rows = [_summary_row(c, gates_by_key.get(c.key, [])) for c in shown]
     details = [_details(c, gates_by_key.get(c.key, [])) for c in shown]
@@ -61,13 +68,14 @@ def render_markdown(
     extras = [
         section
         for section in (
-            _drift_section(plan.drift),
+            _drift_section(plan.drift, drift_only),
             _unmanaged_section(plan.unmanaged),
             _gates_section(other_gates),
+            *extra_sections,
         )
         if section
     ]
-    return _fit(head, header, rows, details, extras, max_chars)
+    return fit(head, header, rows, details, extras, max_chars)
 
 
 def _verdict(plan: Plan) -> str:
@@ -83,11 +91,24 @@ def _verdict(plan: Plan) -> str:
     return " · ".join(parts)
 
 
+def _drift_verdict(plan: Plan) -> str:
+    if not (plan.drift or plan.unmanaged):
+        return "**No drift.**"
+    changed = sum(not d.deleted for d in plan.drift)
+    deleted = len(plan.drift) - changed
+    return (
+        f"**Drift detected:** {changed} changed, {deleted} deleted outside iac, "
+        f"{len(plan.unmanaged)} not managed"
+    )
+
+
 def _summary_row(change: Change, gates: Sequence[GateResult]) -> str:
     notes = []
     if change.blocked_by:
         notes.append("**blocked**: " + "; ".join(_esc(b) for b in change.blocked_by))
     notes += [f"warning: {_esc(w)}" for w in change.warnings]
+    if change.moves:
+        notes.append(f"moved from {_code(f'destination.{change.previous_key}')}")
     if change.reason:
         notes.append(_esc(change.reason))
     cells = [_destination(change), _code(_MARKER[change.action]), _gate_tally(gates)]
@@ -122,6 +143,8 @@ def _details(change: Change, gates: Sequence[GateResult]) -> str:
     # Blank lines after <summary> and before </details>: without them GitHub treats the
     # Markdown in between as raw HTML and does not render the tables.
     blocks = [f"<details>\n<summary>{summary}</summary>"]
+    if change.moves:
+        blocks.append(_esc(moved_headline(change) or ""))
     if change.reason:
         blocks.append(f"Reason: {_esc(change.reason)}")
     if change.blocked_by:
@@ -185,7 +208,7 @@ def _change_row(a: AttributeChange, first: str | None = None) -> str:
     return _row([*([first] if first is not None else []), name, before, after])
 
 
-def _drift_section(drift: Sequence[Drift]) -> str:
+def _drift_section(drift: Sequence[Drift], drift_only: bool = False) -> str:
     if not drift:
         return ""
     rows = []
@@ -198,8 +221,8 @@ def _drift_section(drift: Sequence[Drift]) -> str:
         [
             "### Changed outside iac",
             "",
-            "These managed destinations changed in Genesys since iac last applied them; "
-            "the plan above is measured against Genesys as it is now.",
+            "These managed destinations changed in Genesys since iac last applied them"
+            + ("." if drift_only else "; the plan above is measured against Genesys as it is now."),
             "",
             "| Destination | Attribute | Last applied | In Genesys now |",
             "| --- | --- | --- | --- |",
@@ -261,83 +284,6 @@ def _gate_table(gates: Sequence[GateResult], *, with_scope: bool) -> str:
             cells.insert(0, "run" if g.key is None else _code(g.key))
         lines.append(_row(cells))
     return "\n".join(lines)
-
-
-def _fit(
-    head: str,
-    header: list[str],
-    rows: list[str],
-    details: list[str],
-    extras: list[str],
-    max_chars: int,
-) -> str:
-    def join(blocks: Sequence[str]) -> str:
-        return "\n\n".join(blocks) + "\n"
-
-    def table(n: int) -> list[str]:
-        return ["\n".join(header + rows[:n])] if rows else []
-
-    def note(details_kept: int, rows_kept: int, extras_kept: int) -> str:
-        return _note(
-            len(details) - details_kept,
-            len(details),
-            len(rows) - rows_kept,
-            len(rows),
-            len(extras) - extras_kept,
-            max_chars,
-        )
-
-    full = join([head, *table(len(rows)), *details, *extras])
-    if len(full) <= max_chars:
-        return full
-    # 1. Drop details from the end: the table still lists every change.
-    fixed = [head, *table(len(rows))]
-    budget = max_chars - len(join([*fixed, *extras, note(0, len(rows), len(extras))]))
-    kept = 0
-    while kept < len(details) and budget >= len(details[kept]) + 2:
-        budget -= len(details[kept]) + 2
-        kept += 1
-    # The note's counts (so its length) change with ``kept``: step back until it fits.
-    for k in range(kept, -1, -1):
-        text = join([*fixed, *details[:k], *extras, note(k, len(rows), len(extras))])
-        if len(text) <= max_chars:
-            return text
-    # 2. Then the drift, unmanaged and gate sections, from the end.
-    for e in range(len(extras) - 1, -1, -1):
-        text = join([*fixed, *extras[:e], note(0, len(rows), e)])
-        if len(text) <= max_chars:
-            return text
-    # 3. Then summary rows, from the end.
-    for n in range(len(rows) - 1, -1, -1):
-        text = join([head, *table(n), note(0, n, 0)])
-        if len(text) <= max_chars:
-            return text
-    # Only an absurdly small max_chars gets here; the limit is still a hard one.
-    return join([head, note(0, 0, 0)])[:max_chars]
-
-
-def _note(
-    details_omitted: int,
-    details_total: int,
-    rows_omitted: int,
-    rows_total: int,
-    sections_omitted: int,
-    max_chars: int,
-) -> str:
-    omitted = []
-    if details_omitted:
-        omitted.append(f"{details_omitted} of {details_total} destination details")
-    if rows_omitted:
-        omitted.append(f"{rows_omitted} of {rows_total} summary rows")
-    if sections_omitted:
-        omitted.append(f"{sections_omitted} other section(s)")
-    limit = f"{max_chars:,} characters"
-    if max_chars == DEFAULT_MAX_CHARS:
-        limit += " (GitHub's comment limit)"
-    return (
-        f"_Output truncated: {', '.join(omitted)} omitted to stay under {limit}. "
-        "Run `iac plan` locally or see the JSON plan for everything._"
-    )
 
 
 def _row(cells: Sequence[str]) -> str:

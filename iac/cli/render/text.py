@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from iac.cli.render import notes
 from iac.plan.model import (
     Action,
     AttributeChange,
@@ -15,6 +16,7 @@ from iac.plan.model import (
     GateOutcome,
     GateResult,
     Plan,
+    PlanMode,
     Unmanaged,
 )
 
@@ -23,6 +25,7 @@ _MARKER = {
     Action.UPDATE: "  ~",
     Action.REPLACE: "-/+",
     Action.DELETE: "  -",
+    Action.NOOP: "   ",  # only a move is shown without a change: no marker, as Terraform
 }
 _HEADLINE = {
     Action.CREATE: "will be created",
@@ -54,7 +57,9 @@ _COLOURS = {
 
 def _paint(text: str, color: bool) -> str:
     """ANSI colour for markers; click.echo strips it again when output is not a terminal."""
-    return click.style(text, fg=_COLOURS[text], bold=text == "FAIL") if color else text
+    if not color or text not in _COLOURS:
+        return text
+    return click.style(text, fg=_COLOURS[text], bold=text == "FAIL")
 
 
 def render_text(plan: Plan, *, color: bool = False) -> str:
@@ -70,15 +75,13 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
         for change in plan.blocked:
             lines += _render_change(change, color)
             lines.append("")
+    if plan.mode is PlanMode.REFRESH_ONLY:
+        return "\n".join([*lines, notes.refresh_only_note(plan)]) + "\n"
     if not plan.has_changes:
-        lines.append(
-            "No changes will be applied."
-            if plan.blocked
-            else "No changes. Your Genesys Cloud destinations match the configuration."
-        )
-        return "\n".join(lines) + "\n"
+        lines.append("No changes will be applied." if plan.blocked else notes.no_changes(plan))
+        return "\n".join(_warned(lines, plan)) + "\n"
     lines += ["iac will perform the following actions:", ""]
-    for change in plan.actionable:
+    for change in plan.reviewable:
         lines += _render_change(change, color)
         lines.append("")
     t = plan.tally
@@ -86,7 +89,12 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
     if plan.blocked:
         tally += f" {len(plan.blocked)} blocked."
     lines.append(tally)
-    return "\n".join(lines) + "\n"
+    return "\n".join(_warned(lines, plan)) + "\n"
+
+
+def _warned(lines: list[str], plan: Plan) -> list[str]:
+    warning = notes.targeting_warning(plan)
+    return [*lines, "", *warning] if warning else lines
 
 
 def render_drift_text(plan: Plan) -> str:
@@ -109,18 +117,27 @@ def render_drift_text(plan: Plan) -> str:
 
 def _render_unmanaged(unmanaged: tuple[Unmanaged, ...]) -> list[str]:
     lines = ["Integrations in Genesys Cloud that no configuration manages:", ""]
-    for u in unmanaged:
-        a = u.attributes
-        lines.append(
-            f"  # {u.id} {_fmt(a.get('name'))}: account {a.get('aws_account_id')}, "
-            f"{a.get('aws_region')}, suffix {_fmt(a.get('event_source_suffix'))}"
-        )
+    lines += [f"  # {describe_integration(u)}" for u in unmanaged]
     lines += [
         "",
         "  (adopt one with: iac import KEY ID, or write YAML for it with: iac export)",
         "",
     ]
     return lines
+
+
+def describe_integration(u: Unmanaged) -> str:
+    """``<id> "<name>": account A, region, suffix "S"``; one without configuration says so."""
+    a = u.attributes
+    name = f"{u.id} {_fmt(a.get('name'))}"
+    if not any(a.get(k) for k in ("aws_account_id", "aws_region", "event_source_suffix")):
+        return f"{name}: no configuration yet (no AWS account, region or suffix)"
+    account, region, suffix = (
+        a.get("aws_account_id") or "(none)",
+        a.get("aws_region") or "(no region)",
+        _fmt(a.get("event_source_suffix") or "(none)"),
+    )
+    return f"{name}: account {account}, {region}, suffix {suffix}"
 
 
 def _render_gates(gates: tuple[GateResult, ...], color: bool = False) -> list[str]:
@@ -147,10 +164,16 @@ def _address(change: Change | Drift) -> str:
 
 
 def _render_change(change: Change, color: bool = False) -> list[str]:
-    headline = _HEADLINE[change.action]
-    if change.deposed:
-        headline = f"(deposed object {change.id}) {headline}"
-    lines = [f"  # {_address(change)} {headline}"]
+    moved = notes.moved_headline(change)
+    if change.action is Action.NOOP and moved:
+        lines = [f"  # {moved}"]
+    else:
+        headline = _HEADLINE[change.action]
+        if change.deposed:
+            headline = f"(deposed object {change.id}) {headline}"
+        lines = [f"  # {_address(change)} {headline}"]
+        if moved:
+            lines.append(f"  # {notes.moved_note(change)}")
     if change.reason:
         lines.append(f"  # ({change.reason})")
     for reason in change.blocked_by:
