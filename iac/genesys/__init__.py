@@ -1,1 +1,1 @@
-"""Talking to Genesys Cloud. Only ``client`` and ``transport`` import the SDK (3.6 s)."""
+"""Talking to Genesys Cloud. The SDK is reached only through ``sdk``, which loads it lazily."""

@@ -3,7 +3,7 @@ also the org (``OrgIdentity``) it lives in.
 
 The attribute names are the configuration's (``aws_account_id``...); the property names
 are the integration type's (``awsAccountId``...). Keeping the mapping here, free of the
-SDK, lets the planner and its tests use it without the 3.6 s SDK import.
+SDK, lets the planner and its tests use it without importing the SDK.
 """
 
 from __future__ import annotations

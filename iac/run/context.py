@@ -30,7 +30,7 @@ from iac.state import State
 from iac.telemetry import RunMetrics, get_logger, run_id_var
 from iac.workspace import Workspace, backends
 
-if TYPE_CHECKING:  # imported lazily at run time: the SDK costs 3.6 s
+if TYPE_CHECKING:  # imported lazily at run time: only runs that talk to Genesys load the SDK
     from iac.audit import AuditTrail
     from iac.gates.topics import Catalog
     from iac.genesys.client import GenesysClient

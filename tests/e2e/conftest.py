@@ -1,6 +1,6 @@
 """Integration fixtures: a real sandbox server over loopback HTTP, driven by the real CLI.
 
-The CLI runs in-process (click's runner) so the 3.6 s SDK import is paid once per session;
+The CLI runs in-process (click's runner) so start-up is paid once per session;
 everything below it - SDK, httpx, HTTP, the sandbox - is the real thing.
 """
 

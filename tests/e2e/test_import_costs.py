@@ -2,7 +2,7 @@
 
 * ``iac plan`` against a real org (here: a sandbox served by another process, named by the
   GENESYSCLOUD_* variables) never imports ``iac.sandbox``, the stand-in for Genesys;
-* the offline ``iac validate`` never imports the 3.6 s Genesys SDK.
+* the offline ``iac validate`` never imports the Genesys SDK.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from iac_testing.served_sandbox import DEADLINE, REPO_ROOT, clean_env, served_sandbox
 
-RUN_TIMEOUT = 180.0  # seconds for one CLI run (the SDK import alone takes 3.6 s)
+RUN_TIMEOUT = 180.0  # seconds for one CLI run, on a busy machine
 
 _IMPORTTIME = re.compile(r"^import time:\s+\d+ \|\s+\d+ \|( *)(\S+)\s*$")
 
@@ -147,14 +147,14 @@ def test_validate_does_not_import_the_genesys_sdk(tmp_path: Path) -> None:
     )
     loaded = describe_imports(result.stderr, "PureCloudPlatformClientV2")
     assert not loaded, (
-        "`iac validate` is offline but imported the Genesys SDK (3.6 s): import "
+        "`iac validate` is offline but imported the Genesys SDK: import "
         "PureCloudPlatformClientV2 only inside the functions that talk to Genesys. "
         "Import chain (from -X importtime):\n  " + "\n  ".join(loaded)
     )
 
 
 def test_show_and_state_commands_do_not_import_the_genesys_sdk(tmp_path: Path) -> None:
-    """``iac show PLANFILE`` and ``iac state ...`` never talk to Genesys: no SDK (3.6 s)."""
+    """``iac show PLANFILE`` and ``iac state ...`` never talk to Genesys: no SDK."""
     from iac.plan.basis import Basis
     from iac.plan.model import Plan
     from iac.run.inputs import Inputs

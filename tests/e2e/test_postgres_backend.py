@@ -22,7 +22,7 @@ from iac_testing.postgres import IAC_PASSWORD, Database
 from iac_testing.served_sandbox import clean_env
 from iac_testing.tcp_proxy import TcpProxy
 
-RUN_TIMEOUT = 180.0  # one CLI run in a child process (the SDK import alone takes 3.6 s)
+RUN_TIMEOUT = 180.0  # one CLI run in a child process, on a busy machine
 # A create writes its intent (the first INSERT), then the POSTed id, then the verified entry:
 # this catches the second, so Genesys has an integration that state does not name yet.
 ID_STATE_WRITE = b"UPDATE states"

@@ -1,7 +1,7 @@
 """The world integration tests act in: a sandbox org seen through its public API, and a user's
 repository driven through the real CLI.
 
-The CLI runs in-process (click's runner) so the 3.6 s SDK import is paid once per session;
+The CLI runs in-process (click's runner) so start-up is paid once per session;
 everything below it - SDK, httpx, HTTP, the sandbox - is the real thing.
 """
 
