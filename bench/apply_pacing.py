@@ -26,7 +26,6 @@ Prints figures, asserts nothing: the machines are shared and noisy.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import subprocess
 import sys
@@ -38,27 +37,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from harness import destinations_yaml, sandbox_env
 
 from iac.sandbox import SandboxOptions, SandboxServer
 
 POLL_SECONDS = 0.25
 # A request on one integration: GET/PUT/PATCH/DELETE by id, its config (not /types/...).
 ONE_INTEGRATION = re.compile(r"^/api/v2/integrations/(?!types/)[^/]+(/config/current)?$")
-
-
-def config_yaml(n: int) -> str:
-    lines = ["destinations:"]
-    for i in range(n):
-        lines += [
-            f"  d{i:04d}:",
-            f"    name: Pacing {i}",
-            '    aws_account_id: "123456789012"',
-            "    aws_region: us-east-1",
-            f"    event_source_suffix: pacing-{i:04d}",
-            "    topic_filters:",
-            '      - "v2.users.{id}.activity"',
-        ]
-    return "\n".join(lines) + "\n"
 
 
 class Arrivals:
@@ -151,15 +136,11 @@ def run_once(args: argparse.Namespace, parallelism: int) -> tuple[Figures, float
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         (work / "config").mkdir()
-        (work / "config" / "destinations.yaml").write_text(config_yaml(args.creates))
+        (work / "config" / "destinations.yaml").write_text(
+            destinations_yaml(args.creates, name="Pacing", suffix="pacing")
+        )
         with SandboxServer(work / "org.json", options) as server:
-            env = {
-                **{k: v for k, v in os.environ.items() if not k.startswith("GENESYSCLOUD")},
-                "GENESYSCLOUD_API_REGION": server.url,
-                "GENESYSCLOUD_OAUTHCLIENT_ID": options.client_id,
-                "GENESYSCLOUD_OAUTHCLIENT_SECRET": options.client_secret,
-            }
-            env.pop("CI", None)
+            env = sandbox_env(server.url, options)
             command = [
                 sys.executable,
                 "-m",

@@ -41,10 +41,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness import destinations_yaml
+
 from iac.workspace import Backends, Workspace, backends
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-TOPICS = ["v2.detail.events.conversation.{id}.customer.end", "v2.users.{id}.activity"]
 SIDES = ("local", "postgres")
 # The backend calls a run makes, in the order the tables show them.
 CALLS = ("lock", "connect", "read", "audit check", "write", "audit append", "unlock")
@@ -139,19 +140,8 @@ def instrument(tally: Tally) -> None:
 
 
 def write_config(folder: Path, n: int) -> None:
-    lines = ["destinations:"]
-    for i in range(n):
-        lines += [
-            f"  d{i:05d}:",
-            f"    name: Bench {i}",
-            '    aws_account_id: "123456789012"',
-            "    aws_region: us-east-1",
-            f"    event_source_suffix: bench-{i:05d}",
-            "    topic_filters:",
-            *(f'      - "{t}"' for t in TOPICS),
-        ]
     folder.mkdir(parents=True)
-    (folder / "destinations.yaml").write_text("\n".join(lines) + "\n")
+    (folder / "destinations.yaml").write_text(destinations_yaml(n))
 
 
 def server_cpu(pid: int) -> float:

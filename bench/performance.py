@@ -35,6 +35,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from harness import sandbox_env
 from plan_scale import seed
 
 from iac.sandbox import SandboxOptions, SandboxServer
@@ -84,10 +85,13 @@ def best(runs: list[Run]) -> Run:
     return min(runs, key=lambda r: r.cpu)
 
 
-def clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GENESYSCLOUD", "IAC_"))}
-    env.pop("CI", None)
-    return {**env, **extra}
+def clean_env() -> dict[str, str]:
+    """No variable that would point iac at an org: the built-in sandbox it is."""
+    return {
+        k: v
+        for k, v in os.environ.items()
+        if k != "CI" and not k.startswith(("GENESYSCLOUD_", "IAC_"))
+    }
 
 
 def cold_start(repeat: int) -> tuple[Run, Run]:
@@ -125,11 +129,7 @@ def steady_plan(n: int, repeat: int, with_baseline: bool) -> SteadyPlan:
             port = int(probe.url.rsplit(":", 1)[1])
         seed(work, n, [f"http://127.0.0.1:{port}"])
         with SandboxServer(work / "org.json", options, port=port) as server:
-            env = clean_env(
-                GENESYSCLOUD_API_REGION=server.url,
-                GENESYSCLOUD_OAUTHCLIENT_ID=options.client_id,
-                GENESYSCLOUD_OAUTHCLIENT_SECRET=options.client_secret,
-            )
+            env = sandbox_env(server.url, options)
             plan = [*IAC, "plan", "config", "--skip-probes"]
             baseline_cmd = [*BASELINE, str(work / "config")]
             iac_runs, baseline_runs, calls = [], [], 0

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import subprocess
 import sys
@@ -23,20 +22,18 @@ import tempfile
 import time
 from pathlib import Path
 
+from harness import TOPICS, destinations_yaml, sandbox_env
+
 from iac.sandbox import SandboxOptions, SandboxServer
 from iac.sandbox.activation import ActivationPolicy
 from iac.sandbox.org import OrgStore
 from iac.state import ResourceState, State
 from iac.workspace import Workspace, backends
 
-TOPICS = ["v2.detail.events.conversation.{id}.customer.end", "v2.users.{id}.activity"]
-
 
 def seed(work: Path, n: int, url_holder: list[str]) -> None:
     """Org file, YAML and state for n destinations that all match: the plan says No changes."""
     store = OrgStore(None, ActivationPolicy(delay=0.0))
-    # A file of at most 1,000 destinations: iac refuses configuration files over 1 MiB.
-    files: list[list[str]] = []
     resources = {}
     for i in range(n):
         suffix = f"bench-{i:05d}"
@@ -68,20 +65,11 @@ def seed(work: Path, n: int, url_holder: list[str]) -> None:
             "notes": None,
         }
         resources[f"d{i:05d}"] = ResourceState(record["id"], attributes)
-        if i % 1000 == 0:
-            files.append(["destinations:"])
-        files[-1] += [
-            f"  d{i:05d}:",
-            f"    name: Bench {i}",
-            '    aws_account_id: "123456789012"',
-            "    aws_region: us-east-1",
-            f"    event_source_suffix: {suffix}",
-            "    topic_filters:",
-            *(f'      - "{t}"' for t in TOPICS),
-        ]
     (work / "config").mkdir()
-    for number, lines in enumerate(files):
-        (work / "config" / f"destinations-{number:02d}.yaml").write_text("\n".join(lines) + "\n")
+    # A file of at most 1,000 destinations: iac refuses configuration files over 1 MiB.
+    for number, start in enumerate(range(0, n, 1000)):
+        yaml = destinations_yaml(min(1000, n - start), start=start)
+        (work / "config" / f"destinations-{number:02d}.yaml").write_text(yaml)
     (work / "org.json").write_text(json.dumps(store.snapshot()))
     state = State(lineage="bench", serial=0, target=url_holder[0], resources=resources)
     backends(Workspace(work / "state")).state.write(state)
@@ -118,13 +106,7 @@ def main() -> None:
             url = f"http://127.0.0.1:{port}"
             seed(work, n, [url])
             with SandboxServer(work / "org.json", options, port=port) as server:
-                env = {
-                    **{k: v for k, v in os.environ.items() if not k.startswith("GENESYSCLOUD")},
-                    "GENESYSCLOUD_API_REGION": server.url,
-                    "GENESYSCLOUD_OAUTHCLIENT_ID": options.client_id,
-                    "GENESYSCLOUD_OAUTHCLIENT_SECRET": options.client_secret,
-                }
-                env.pop("CI", None)
+                env = sandbox_env(server.url, options)
                 validate = [
                     timed([*iac, "validate", "config"], env, work) for _ in range(args.repeat)
                 ]
