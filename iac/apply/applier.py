@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Protocol
 
+from iac.apply.buses import BusClient, BusSteps
 from iac.apply.job import Job, JobStatus
 from iac.apply.recorder import StateRecorder
 from iac.apply.scheduling import Scheduler, Skipped
@@ -118,12 +119,14 @@ async def apply_plan(
     job_id_prefix: str = "job",
     restart_window: float = 5.0,
     unconfigured_before: Collection[str] | None = None,
+    buses: BusClient | None = None,
 ) -> ApplyResult:
     """Apply the plan's unblocked changes; ``on_finished`` sees each job once it has ended.
 
     ``job_id_prefix`` (the run's id, shortened) also makes each create's pending name unique.
     ``unconfigured_before``: the integrations unconfigured when the plan was made (None: not
-    known); each create's intent records them (see ``PendingCreate``).
+    known); each create's intent records them (see ``PendingCreate``). ``buses``: the AWS
+    side of the plan's partner event bus changes (``iac.apply.buses``).
     """
     changes = plan.actionable
     known = None if unconfigured_before is None else tuple(sorted(unconfigured_before))
@@ -136,7 +139,11 @@ async def apply_plan(
         # Set in this task's context: its API calls and log lines are attributed to the job.
         current_job_calls.set(calls)
         job_id_var.set(job.id)
-        steps = _Steps(job, client, recorder, scheduler, progress, settings)
+        steps: _Steps | BusSteps = (
+            BusSteps(job, buses, recorder, scheduler, lambda s: _set_status(job, s, progress))
+            if job.change.bus
+            else _Steps(job, client, recorder, scheduler, progress, settings)
+        )
         try:
             await steps.run()
             _set_status(job, JobStatus.COMPLETED, progress)

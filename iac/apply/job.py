@@ -14,6 +14,9 @@ class JobStatus(str, Enum):
     PENDING = "pending"
     RUNNING = "running"
     VERIFYING = "verifying"
+    # Waiting for something outside iac's hands (``Job.waiting_for`` says what): e.g. the
+    # partner event source Genesys makes in the AWS account.
+    WAITING = "waiting"
     # Verifying, after a write that should have restarted activation did not: the job
     # disables and enables the integration again.
     REENABLING = "re-enabling"
@@ -39,6 +42,7 @@ class Job:
     # integration was created and verified / its old one deleted.
     created: bool = False
     deleted: bool = False
+    waiting_for: str | None = None
 
     @property
     def ok(self) -> bool:

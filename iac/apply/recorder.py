@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 
-from iac.state.model import PendingCreate, ResourceState, State
+from iac.state.model import BusState, PendingCreate, ResourceState, State
 from iac.state.store import StateBackend
 
 
@@ -32,11 +32,22 @@ class StateRecorder:
             self.state = self._store.write(self.state.with_pending_create(key, pending))
 
     async def put(self, key: str, resource: ResourceState) -> None:
-        """Record the key's entry; a create it was pending on is settled by the same write."""
+        """Record the key's entry; a create it was pending on is settled by the same write.
+        The key's partner event bus stays as recorded (``set_bus`` changes it)."""
         resource = replace(resource, prevent_destroy=key in self._protected)
         async with self._lock:
+            current = self.state.resources.get(key)
+            resource = replace(resource, bus=current.bus if current else None)
             updated = self.state.with_resource(key, resource).without_pending_create(key)
             self.state = self._store.write(updated)
+
+    async def set_bus(self, key: str, bus: BusState | None) -> None:
+        """Record the key's partner event bus (None: it has none), once verified."""
+        async with self._lock:
+            entry = self.state.resources.get(key)
+            if entry is None or entry.bus == bus:
+                return
+            self.state = self._store.write(self.state.with_resource(key, replace(entry, bus=bus)))
 
     async def forget(self, key: str) -> None:
         async with self._lock:

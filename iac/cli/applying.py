@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -23,10 +24,23 @@ from iac.cli.planning import config_dir_argument
 from iac.cli.running import load_inputs, open_run
 from iac.errors import IacError
 
+F = TypeVar("F", bound=Callable[..., Any])
+
 if TYPE_CHECKING:
     from iac.plan import PlanRequest
     from iac.run.context import RunContext, RunOptions
     from iac.run.planfile import SavedPlan
+
+
+def _source_timeout_option(func: F) -> F:
+    return click.option(
+        "--source-timeout",
+        default=300.0,
+        show_default=True,
+        type=click.FloatRange(min=0),
+        help="Seconds an aws_event_bus create waits for Genesys to make the partner event "
+        "source in the AWS account.",
+    )(func)
 
 
 @click.command()
@@ -34,6 +48,7 @@ if TYPE_CHECKING:
 @input_options
 @run_options
 @apply_options
+@_source_timeout_option
 @click.option(
     "--refresh-only",
     is_flag=True,
@@ -53,6 +68,7 @@ def apply(
     run: RunOptions,
     logs: LogOptions,
     applying: ApplyOptions,
+    source_timeout: float,
     refresh_only: bool,
     config_dir: Path | None,
     targets: tuple[str, ...],
@@ -97,7 +113,7 @@ def apply(
         if refresh_only:
             _refresh(context, applying)
         else:
-            _apply(context, applying, saved=saved, request=request)
+            _apply(context, applying, source_timeout, saved=saved, request=request)
 
 
 @click.command()
@@ -105,6 +121,7 @@ def apply(
 @input_options
 @run_options
 @apply_options
+@_source_timeout_option
 @target_option
 def destroy(
     config_dir: Path,
@@ -112,6 +129,7 @@ def destroy(
     run: RunOptions,
     logs: LogOptions,
     applying: ApplyOptions,
+    source_timeout: float,
     targets: tuple[str, ...],
 ) -> None:
     """Delete every destination of the workspace (asks first; prevent_destroy refuses)."""
@@ -119,12 +137,13 @@ def destroy(
 
     loaded = load_inputs(config_dir, inputs)
     with open_run("destroy", loaded, run, logs) as context:
-        _apply(context, applying, request=PlanRequest(PlanMode.DESTROY, targets))
+        _apply(context, applying, source_timeout, request=PlanRequest(PlanMode.DESTROY, targets))
 
 
 def _apply(
     context: RunContext,
     options: ApplyOptions,
+    source_timeout: float,
     *,
     saved: SavedPlan | None = None,
     request: PlanRequest | None = None,
@@ -148,6 +167,7 @@ def _apply(
         auto_approve=options.auto_approve,
         parallelism=options.parallelism,
         activation_timeout=options.activation_timeout,
+        source_timeout=source_timeout,
     )
     outcome = asyncio.run(
         apply_changes(context, view, settings, saved=saved, request=request or PlanRequest())

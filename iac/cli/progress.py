@@ -46,11 +46,13 @@ class ConsoleProgress:
 
     def job_changed(self, job: Job) -> None:
         starting, _, done, failed = _WORDS[job.change.action]
-        address = f"destination.{job.change.key}"
+        address = job.change.address
         if job.status is JobStatus.RUNNING:
             self._running[job.id] = job
             suffix = f" [id={job.change.id}]" if job.change.id else ""
             self._echo(f"{address}: {starting}{suffix}")
+        elif job.status is JobStatus.WAITING:
+            self._echo(f"{address}: {job.waiting_for}")
         elif job.status is JobStatus.VERIFYING:
             self._echo(f"{address}: Verifying... [id={job.genesys_id}]")
         elif job.status is JobStatus.REENABLING:
@@ -83,5 +85,5 @@ class ConsoleProgress:
             for job in list(self._running.values()):
                 still = _WORDS[job.change.action][1]
                 self._echo(
-                    f"destination.{job.change.key}: {still} [{job.duration_seconds:.0f}s elapsed]"
+                    f"{job.change.address}: {still} [{job.duration_seconds:.0f}s elapsed]"
                 )

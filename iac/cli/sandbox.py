@@ -38,6 +38,11 @@ def sandbox() -> None:
 )
 @click.option("--activation-delay", type=click.FloatRange(min=0), help="Seconds to ACTIVE.")
 @click.option("--rate-limit", type=click.IntRange(min=1), help="Requests per minute per token.")
+@click.option(
+    "--aws-endpoint",
+    help="AWS-compatible endpoint (e.g. moto) where the sandbox creates each ACTIVE "
+    "integration's partner event source, as Genesys does (default: AWS_ENDPOINT_URL).",
+)
 def serve(
     port: int,
     data_file: Path,
@@ -45,6 +50,7 @@ def serve(
     behaviour_file: Path | None,
     activation_delay: float | None,
     rate_limit: int | None,
+    aws_endpoint: str | None,
 ) -> None:
     """Serve the sandbox on 127.0.0.1:PORT until interrupted (Ctrl-C or SIGTERM)."""
     from iac.run.target import served_url, serving
@@ -55,6 +61,8 @@ def serve(
         overrides["activation_delay"] = activation_delay
     if rate_limit is not None:
         overrides["rate_limit_per_minute"] = rate_limit
+    if aws_endpoint is not None:
+        overrides["aws_endpoint"] = aws_endpoint
     options = SandboxOptions(**overrides)
     already = served_url(data_file)
     if already is not None:  # before loading the org: the other server owns the file

@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic_core import ErrorDetails
 
+from iac.config.event_bus import AwsEventBus
 from iac.config.models import (
     EXCLUSIVE_ERROR,
     UNKNOWN_REGION_ERROR,
@@ -132,6 +133,8 @@ def _fields_under(parent: tuple[Any, ...]) -> list[str]:
         return list(DestinationsFile.model_fields)
     if parent == ("org",):
         return list(OrgSettings.model_fields)
+    if len(parent) == 3 and parent[0] == "destinations" and parent[2] == "aws_event_bus":
+        return list(AwsEventBus.model_fields)
     if len(parent) == 2 and parent[0] == "moved":
         return [f.alias or name for name, f in Moved.model_fields.items()]
     return list(Destination.model_fields)

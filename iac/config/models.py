@@ -21,6 +21,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from iac.config.event_bus import EXCLUSIVE_ERROR, AwsEventBus
 from iac.config.regions import AWS_REGIONS, close_regions
 
 KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
@@ -156,6 +157,16 @@ class Destination(BaseModel):
         ),
     )
 
+    aws_event_bus: AwsEventBus | None = Field(
+        default=None,
+        description=(
+            "The partner event bus in the AWS account, bound to this destination's partner"
+            " event source: {create: true} (iac creates and owns it) or {name: <existing"
+            " bus>} (iac verifies it). Absent: iac manages the Genesys side only. Needs"
+            " boto3 (pip install genesys-eventbridge-iac[aws]) and AWS credentials."
+        ),
+    )
+
     @field_validator("aws_region")
     @classmethod
     def _known_region(cls, region: str, info: ValidationInfo) -> str:
@@ -198,10 +209,6 @@ class Destination(BaseModel):
     def identity(self) -> tuple[str, str, str]:
         """(account, region, suffix): equal identities mean the same partner event source."""
         return (self.aws_account_id, self.aws_region, self.event_source_suffix)
-
-
-# Error type of two fields that must not be given together; ``ctx["fields"]`` names them.
-EXCLUSIVE_ERROR = "mutually_exclusive"
 
 
 class OrgSettings(BaseModel):

@@ -36,6 +36,11 @@ class Policy(BaseModel):
     )
     allow_delete: bool = Field(default=True, description="Whether plans may delete.")
     allow_replace: bool = Field(default=True, description="Whether plans may replace.")
+    allow_aws_event_bus: bool = Field(
+        default=True,
+        description="Whether destinations may manage a partner event bus in their AWS account "
+        "(aws_event_bus): false blocks plans that create, verify or delete one.",
+    )
 
 
 def load_policy(path: Path) -> Policy:

@@ -42,7 +42,31 @@ def policy_results(plan: Plan, policy: Policy) -> list[GateResult]:
                     details={"rules": [rule]},
                 )
             )
+    results += [r for c in plan.bus_changes for r in _bus_results(c, policy)]
     return results
+
+
+def _bus_results(change: Change, policy: Policy) -> list[GateResult]:
+    """A partner event bus: may the destination have one, and may it be deleted? Its account
+    and region are the destination's, which the destination's own results cover."""
+    found = []
+    if change.action is not Action.NOOP and not policy.allow_aws_event_bus:
+        found.append(
+            (
+                "allow_aws_event_bus",
+                f"rule allow_aws_event_bus: the policy forbids managing {change.address}",
+            )
+        )
+    if change.action is Action.DELETE and not change.deposed and not policy.allow_delete:
+        found.append(
+            ("allow_delete", f"rule allow_delete: the policy forbids deleting {change.address}")
+        )
+    return [
+        GateResult(
+            GateKind.POLICY, change.key, rule, GateOutcome.FAILED, message, {"rules": [rule]}
+        )
+        for rule, message in found
+    ]
 
 
 def _violations(change: Change, policy: Policy) -> list[tuple[str, str]]:

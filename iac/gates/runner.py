@@ -6,7 +6,7 @@ renderer shows why and the applier skips exactly those changes.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -18,7 +18,7 @@ from iac.gates.rules import rule_results
 from iac.gates.topics import Catalog
 from iac.genesys.access import Access
 from iac.genesys.live import LiveDestination
-from iac.plan.model import Action, GateResult, Plan
+from iac.plan.model import Action, Change, GateResult, Plan
 
 
 @dataclass(frozen=True)
@@ -44,11 +44,13 @@ async def evaluate_gates(
     options: GateOptions,
     max_instances: int | None = None,
     catalog: Catalog | None = None,
+    aws: Sequence[GateResult] = (),
 ) -> Plan:
     """``max_instances``: how many EventBridge integrations the org may hold (the type's
     ``maxInstances``); None when Genesys does not say. ``catalog``: the org's topic catalog
-    (or why it could not be read); None when it was not read."""
-    results: list[GateResult] = []
+    (or why it could not be read); None when it was not read. ``aws``: the AWS preflight's
+    results (``iac.gates.aws_preflight``), for the partner event buses."""
+    results: list[GateResult] = list(aws)
     if any(c.action is not Action.NOOP for c in plan.changes):
         results += preflight_results(plan, await read_access(), blocking=options.preflight_blocks)
     results += rule_results(plan, live, managed_ids, max_instances, catalog)
@@ -68,7 +70,7 @@ async def evaluate_gates(
 def block(plan: Plan, *, strict: bool) -> Plan:
     failed = [g for g in plan.gates if g.failed]
     reasons: dict[str, list[str]] = {}
-    for change in plan.changes:
+    for change in plan.every_change:
         if change.action is Action.NOOP:
             continue
         own = [f"{g.kind.value} {g.check}: {g.message}" for g in failed if g.key == change.key]
@@ -81,10 +83,15 @@ def block(plan: Plan, *, strict: bool) -> Plan:
     _block_dependents(plan, reasons)
     return replace(
         plan,
-        changes=tuple(
-            replace(c, blocked_by=tuple(reasons[c.job_id])) if c.job_id in reasons else c
-            for c in plan.changes
-        ),
+        changes=_blocked(plan.changes, reasons),
+        bus_changes=_blocked(plan.bus_changes, reasons),
+    )
+
+
+def _blocked(changes: tuple[Change, ...], reasons: dict[str, list[str]]) -> tuple[Change, ...]:
+    return tuple(
+        replace(c, blocked_by=tuple(reasons[c.job_id])) if c.job_id in reasons else c
+        for c in changes
     )
 
 
@@ -93,7 +100,7 @@ def _block_dependents(plan: Plan, reasons: dict[str, list[Any]]) -> None:
     grew = True
     while grew:
         grew = False
-        for change in plan.changes:
+        for change in plan.every_change:
             if change.job_id in reasons:
                 continue
             waits = [*change.depends_on, *filter(None, [change.waits_for_identity])]

@@ -93,6 +93,11 @@ class ChangeDoc(_Doc):
         "moved entry renames it (in state only, Genesys is not called); null when it keeps "
         "its key."
     )
+    bus: bool = Field(
+        description="A change to the destination's partner event bus in its AWS account "
+        "(destination.<key>.aws_event_bus), not to the integration; id is the bus's name "
+        "and the attributes are name, aws_account_id, aws_region and owned."
+    )
 
 
 class DriftDoc(_Doc):
@@ -105,6 +110,10 @@ class DriftDoc(_Doc):
     deleted: bool = Field(description="True when the integration no longer exists in Genesys.")
     attribute_changes: list[AttributeChangeDoc] = Field(
         description="Differences from what iac last applied (before) to Genesys now (after)."
+    )
+    bus: bool = Field(
+        description="Drift of the destination's partner event bus in its AWS account (id is "
+        "the bus's name): deleted, or its partner event source no longer ACTIVE."
     )
 
 
@@ -139,9 +148,14 @@ class SummaryDoc(_Doc):
 
     model_config = ConfigDict(title="Summary")
 
-    add: int = Field(description="Integrations to create (a replace counts here and in destroy).")
-    change: int = Field(description="Integrations to update in place.")
-    destroy: int = Field(description="Integrations to delete (a replace counts here and in add).")
+    add: int = Field(
+        description="Integrations and event buses to create (a replace counts here and in "
+        "destroy)."
+    )
+    change: int = Field(description="Integrations to update (event buses to verify) in place.")
+    destroy: int = Field(
+        description="Integrations and event buses to delete (a replace counts here and in add)."
+    )
     moved: int = Field(description="Destinations whose key is renamed in state (moved entries).")
     blocked: int = Field(description="Changes that failed gates block; not in the counts above.")
     drifted: int = Field(description="Managed destinations changed outside iac.")
@@ -181,6 +195,10 @@ class PlanDocument(_Doc):
     )
     replace_requested: list[str] = Field(
         description="Keys --replace asked to replace even where nothing forces it."
+    )
+    bus_changes: list[ChangeDoc] = Field(
+        description="Changes to the destinations' partner event buses (aws_event_bus), each "
+        "keyed to its destination and ordered with the changes through depends_on."
     )
 
 

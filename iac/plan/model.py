@@ -26,6 +26,10 @@ __all__ = [
 ]
 
 
+# How a destination's partner event bus is addressed: destination.KEY.aws_event_bus.
+BUS_SUFFIX = ".aws_event_bus"
+
+
 @dataclass(frozen=True)
 class AttributeChange:
     name: str
@@ -66,10 +70,22 @@ class Change:
     # The key state knows this destination by until this plan is applied (a ``moved:``
     # entry renames it, in state only); None when it keeps its key.
     previous_key: str | None = None
+    # A change to the destination's partner event bus in the AWS account (its
+    # ``aws_event_bus`` block), not to the integration: ``id`` is then the bus's name.
+    bus: bool = False
+
+    @property
+    def resource(self) -> str:
+        """The resource's key: the destination's, or ``KEY.aws_event_bus`` for its bus."""
+        return f"{self.key}{BUS_SUFFIX}" if self.bus else self.key
+
+    @property
+    def address(self) -> str:
+        return f"destination.{self.resource}"
 
     @property
     def job_id(self) -> str:
-        return f"{self.key}#deposed:{self.id}" if self.deposed else self.key
+        return f"{self.resource}#deposed:{self.id}" if self.deposed else self.resource
 
     @property
     def moves(self) -> bool:
@@ -102,6 +118,12 @@ class Drift:
     id: str
     deleted: bool
     attribute_changes: tuple[AttributeChange, ...] = ()
+    # Drift of the destination's partner event bus (``id`` is the bus's name).
+    bus: bool = False
+
+    @property
+    def address(self) -> str:
+        return f"destination.{self.key}{BUS_SUFFIX if self.bus else ''}"
 
 
 @dataclass(frozen=True)
@@ -142,11 +164,22 @@ class Plan:
     mode: PlanMode = PlanMode.NORMAL
     targets: tuple[str, ...] = ()
     replace_requested: tuple[str, ...] = ()
+    # Changes to the destinations' partner event buses in their AWS accounts (the
+    # ``aws_event_bus`` blocks), each keyed to its destination; ordered with ``changes``
+    # through ``depends_on``.
+    bus_changes: tuple[Change, ...] = ()
+
+    @property
+    def every_change(self) -> tuple[Change, ...]:
+        """The destinations' changes, then their buses'."""
+        return self.changes + self.bus_changes
 
     @property
     def actionable(self) -> tuple[Change, ...]:
-        """Changes that would alter Genesys and that no failed gate blocks."""
-        return tuple(c for c in self.changes if c.action is not Action.NOOP and not c.blocked_by)
+        """Changes that would alter Genesys (or an AWS account) and no failed gate blocks."""
+        return tuple(
+            c for c in self.every_change if c.action is not Action.NOOP and not c.blocked_by
+        )
 
     @property
     def moved(self) -> tuple[Change, ...]:
@@ -157,12 +190,14 @@ class Plan:
     def reviewable(self) -> tuple[Change, ...]:
         """What applying would do, in order: the actionable changes and the moves."""
         return tuple(
-            c for c in self.changes if not c.blocked_by and (c.action is not Action.NOOP or c.moves)
+            c
+            for c in self.every_change
+            if not c.blocked_by and (c.action is not Action.NOOP or c.moves)
         )
 
     @property
     def blocked(self) -> tuple[Change, ...]:
-        return tuple(c for c in self.changes if c.blocked_by)
+        return tuple(c for c in self.every_change if c.blocked_by)
 
     @property
     def has_changes(self) -> bool:

@@ -15,8 +15,10 @@ from typing import Any
 
 from deepdiff import DeepDiff
 
+from iac.aws.live import BusAddress, LiveBus, WantedBus
 from iac.config.models import Destination, identity_of
 from iac.genesys.live import LiveDestination
+from iac.plan.buses import EMPTY, plan_buses
 from iac.plan.model import Action, AttributeChange, Change, Drift, Plan, Unmanaged
 from iac.plan.moves import Move, apply_moves, mark_moves
 from iac.state.model import PendingCreate, ResourceState, State
@@ -29,6 +31,7 @@ IDENTITY_ATTRIBUTES = Destination.IDENTITY_FIELDS
 CLOCK_SKEW = timedelta(minutes=2)
 
 Attributes = Mapping[str, Any]
+NO_BUSES: Mapping[BusAddress, LiveBus] = {}
 
 
 def plan(
@@ -37,9 +40,13 @@ def plan(
     live: Mapping[str, LiveDestination],
     *,
     moved: Iterable[Move] = (),
+    buses: Mapping[str, WantedBus] = EMPTY,
+    live_buses: Mapping[BusAddress, LiveBus] = NO_BUSES,
 ) -> Plan:
     """``moved``: (from key, to key) renames of the configuration's ``moved:`` entries,
-    made in state before anything is compared."""
+    made in state before anything is compared. ``buses``: the partner event bus each
+    destination's ``aws_event_bus`` block asks for; ``live_buses``: what the AWS accounts
+    hold for them and for those state records (see ``iac.plan.buses``)."""
     changes: list[Change] = []
     drift: list[Drift] = []
     moves = apply_moves(state, moved)
@@ -87,10 +94,14 @@ def plan(
     suggested = _suggest_imports(ordered, unmanaged)
     for key in resumed:
         unresolved.pop(key, None)
+    explained = _explain_resumed(suggested, resumed, unresolved, unmanaged, live)
+    kept = {k: b for k, b in buses.items() if k in desired}
+    with_buses = plan_buses(explained, kept, state, live_buses)
     return Plan(
-        changes=tuple(_explain_resumed(suggested, resumed, unresolved, unmanaged, live)),
-        drift=tuple(drift),
+        changes=with_buses.changes,
+        drift=(*drift, *with_buses.drift),
         unmanaged=unmanaged,
+        bus_changes=with_buses.bus_changes,
     )
 
 
@@ -145,6 +156,7 @@ def resume_interrupted_creates(
             deposed,
             prevent_destroy=entry.prevent_destroy if entry else False,
             verified=False,
+            bus=entry.bus if entry else None,
         )
         state = state.with_resource(key, adopted).without_pending_create(key)
     return state, resumed

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from iac.aws.live import BusAddress, LiveBus, WantedBus
 from iac.config.models import identity_of
 from iac.errors import IacError
 from iac.genesys.live import LiveDestination
@@ -45,15 +46,20 @@ def plan_for(
     live: Mapping[str, LiveDestination],
     *,
     moved: Iterable[Move] = (),
+    buses: Mapping[str, WantedBus] | None = None,
+    live_buses: Mapping[BusAddress, LiveBus] | None = None,
 ) -> Plan:
     moves = tuple(moved)
+    wanted_buses, found_buses = buses or {}, live_buses or {}
     check_request(request, desired, state)
     if request.mode is PlanMode.REFRESH_ONLY:
         # What state would take from Genesys: drift, measured against state as it is.
-        found = plan(desired, state, live)
+        found = plan(desired, state, live, buses=wanted_buses, live_buses=found_buses)
         return Plan(changes=(), drift=found.drift, unmanaged=found.unmanaged, mode=request.mode)
     wanted = {} if request.mode is PlanMode.DESTROY else desired
-    computed = plan(wanted, state, live, moved=moves)
+    computed = plan(
+        wanted, state, live, moved=moves, buses=wanted_buses, live_buses=found_buses
+    )
     computed = replace(computed, changes=tuple(_force_replace(computed.changes, request.replace)))
     computed = limit_to(computed, request.targets)
     return replace(
@@ -147,4 +153,5 @@ def limit_to(computed: Plan, targets: Iterable[str]) -> Plan:
         changes.append(c)
     keys = {c.key for c in changes}
     drift = tuple(d for d in computed.drift if d.key in keys)
-    return replace(computed, changes=tuple(changes), drift=drift)
+    buses = tuple(c for c in computed.bus_changes if c.key in keys)
+    return replace(computed, changes=tuple(changes), drift=drift, bus_changes=buses)

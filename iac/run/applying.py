@@ -16,6 +16,7 @@ from iac.apply import ApplyResult, Job, Progress
 from iac.errors import IacError
 from iac.genesys.live import LiveDestination
 from iac.plan import Action, Plan, PlanMode, PlanRequest
+from iac.plan.model import BUS_SUFFIX
 from iac.plan.moves import rename
 from iac.plan.planner import resume_interrupted_creates
 from iac.plan.request import WHOLE_PLAN
@@ -27,6 +28,7 @@ from iac.state import State
 from iac.vocabulary import ChangeResult
 
 if TYPE_CHECKING:
+    from iac.apply.buses import BusClient
     from iac.audit import AuditTrail
     from iac.genesys.client import GenesysClient
     from iac.run.planfile import SavedPlan
@@ -48,6 +50,8 @@ class ApplySettings:
     auto_approve: bool = False
     parallelism: int = 4
     activation_timeout: float = 120.0
+    # How long a partner event bus's create waits for the partner event source to appear.
+    source_timeout: float = 300.0
 
 
 async def apply_changes(
@@ -113,6 +117,13 @@ def sync_state(
     synced = replace(resumed_state, pending_creates={}).with_protection(
         ctx.inputs.protected, set(ctx.inputs.desired)
     )
+    for key, kept in list(synced.resources.items()):
+        if kept.bus is not None and not kept.bus.owned and key not in ctx.inputs.buses:
+            # A bus iac only verified, no longer in the configuration: it stays in AWS.
+            synced = synced.with_resource(key, replace(kept, bus=None))
+            audit.append(
+                records.refresh_record(key + BUS_SUFFIX, kept.bus.name, kept.bus.attributes(), None)
+            )
     for change in computed.changes:
         entry = synced.resources.get(change.key)
         if change.action is not Action.NOOP or entry is None or change.after is None:
@@ -185,6 +196,18 @@ async def _run_jobs(
                 activation_timeout=settings.activation_timeout,
                 job_id_prefix=ctx.run_id[:8],
                 unconfigured_before=unconfigured,
+                buses=_bus_client(ctx, computed, settings),
             )
     finally:
         ctx.state = recorder.state
+
+
+def _bus_client(ctx: RunContext, computed: Plan, settings: ApplySettings) -> BusClient | None:
+    if not any(c.bus for c in computed.actionable):
+        return None
+    from iac.aws.client import AwsSettings
+
+    ctx.aws.settings = AwsSettings(source_timeout=settings.source_timeout)
+    access = ctx.aws.access()
+    access.settings = ctx.aws.settings
+    return access

@@ -24,6 +24,7 @@ from iac.genesys.live import LiveDestination, OrgIdentity, describe_org
 from iac.genesys.settings import SANDBOX_TARGET, GenesysTarget
 from iac.plan import Action, Plan
 from iac.plan.basis import Basis, basis_of
+from iac.run.aws_side import AwsSide
 from iac.run.inputs import Inputs
 from iac.run.target import open_target
 from iac.state import State
@@ -81,7 +82,10 @@ class RunContext:
         self.metrics = RunMetrics(command, options.workspace, self.run_id)
         # The org's topic catalog, read once per run (by the first gating that needs it).
         self._topic_catalog: Catalog | None = None
+        # The partner event buses of the aws_event_bus blocks (idle without one).
+        self.aws = AwsSide(inputs.buses)
         self._stack = contextlib.ExitStack()
+        self._stack.callback(self.aws.close)
 
     def __enter__(self) -> RunContext:
         # Reset on exit: several runs can share one process (tests, embedding).
@@ -208,6 +212,7 @@ class RunContext:
             max_instances=await self._max_instances(client) if creates else None,
             # Likewise the topic catalog: only when the plan sends topics to Genesys.
             catalog=await self._topics(client) if writes else None,
+            aws=self.aws.gate_results(computed, blocking=self.command != "plan"),
         )
         for gate in gated.gates:
             self.metrics.count_gate(gate.kind.value, gate.outcome.value)
@@ -222,6 +227,11 @@ class RunContext:
                 },
             )
         return gated
+
+    async def refresh_buses(self) -> None:
+        """Read the partner event buses (once connected: their names carry the org's id)."""
+        assert self.org is not None
+        await self.aws.refresh(self.inputs.desired, self.state, self.org.id)
 
     async def _max_instances(self, client: GenesysClient) -> int | None:
         from iac.genesys.errors import GenesysApiError

@@ -29,6 +29,9 @@ class Inputs:
     source: Path | None = None
     # Renamed keys (from, to): the configuration's moved: entries.
     moved: tuple[tuple[str, str], ...] = ()
+    # Per key, the destination's aws_event_bus block ({"create": bool, "name": str | None});
+    # keys without one are absent (the Genesys side only).
+    buses: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def config_hash(self) -> str:
@@ -41,6 +44,8 @@ class Inputs:
                 "org": self.org.model_dump() if self.org else None,
                 "probe_endpoints": self.probe_endpoints,
                 "moved": [list(m) for m in self.moved],
+                # Only when used, so configurations without one keep their hash.
+                **({"aws_event_buses": self.buses} if self.buses else {}),
             }
         )
 
@@ -67,4 +72,9 @@ def inputs_from_config(
         protected=frozenset(config.protected),
         source=folder,
         moved=config.moved,
+        buses={
+            key: d.aws_event_bus.model_dump()
+            for key, d in config.destinations.items()
+            if d.aws_event_bus is not None
+        },
     )

@@ -31,7 +31,8 @@ from iac.run.inputs import Inputs
 _KIND: Literal["iac-saved-plan"] = "iac-saved-plan"
 # 2: the configuration folder is recorded, and apply checks the plan against it.
 # 3: moved keys, and the plan's mode, targets and forced replacements.
-_FORMAT_VERSION: Literal[3] = 3
+# 4: the partner event buses (aws_event_bus blocks, and the plan's bus changes).
+_FORMAT_VERSION: Literal[4] = 4
 
 
 class _BasisDoc(BaseModel):
@@ -49,7 +50,7 @@ class _BasisDoc(BaseModel):
 class _SavedPlanDoc(BaseModel):
     model_config = ConfigDict(extra="forbid")
     kind: Literal["iac-saved-plan"]
-    format_version: Literal[3]
+    format_version: Literal[4]
     created_at: str
     # As given to `iac plan` (relative paths are relative to where it ran).
     config_dir: str
@@ -60,6 +61,7 @@ class _SavedPlanDoc(BaseModel):
     org: OrgSettings | None
     protected: list[str]
     moved: list[tuple[str, str]]
+    aws_event_buses: dict[str, dict[str, Any]]
     strict: bool
     plan: PlanDocument
 
@@ -95,6 +97,7 @@ def save_plan(path: Path, plan: Plan, basis: Basis, inputs: Inputs, *, strict: b
         org=inputs.org,
         protected=sorted(inputs.protected),
         moved=list(inputs.moved),
+        aws_event_buses=inputs.buses,
         strict=strict,
         plan=to_document(plan),
     )
@@ -134,6 +137,7 @@ def load_plan(path: Path) -> SavedPlan:
             protected=frozenset(doc.protected),
             source=Path(doc.config_dir),
             moved=tuple(doc.moved),
+            buses=doc.aws_event_buses,
         ),
         strict=doc.strict,
         created_at=doc.created_at,

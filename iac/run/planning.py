@@ -46,6 +46,7 @@ async def planned(
 ) -> tuple[Plan, dict[str, LiveDestination]]:
     """Refresh, plan, refuse what prevent_destroy forbids, and run the gates."""
     live = await client.list_destinations()
+    await ctx.refresh_buses()
     computed = planned_from(ctx, live, request)
     ctx.metrics.set_drift(len(computed.drift))
     if request.mode is PlanMode.REFRESH_ONLY:
@@ -61,7 +62,15 @@ def check(ctx: RunContext, request: PlanRequest) -> None:
 
 def planned_from(ctx: RunContext, live: dict[str, LiveDestination], request: PlanRequest) -> Plan:
     """What the run's configuration plans for ``request`` against its state and ``live``."""
-    return plan_for(request, ctx.inputs.desired, ctx.state, live, moved=ctx.inputs.moved)
+    return plan_for(
+        request,
+        ctx.inputs.desired,
+        ctx.state,
+        live,
+        moved=ctx.inputs.moved,
+        buses=ctx.aws.wanted,
+        live_buses=ctx.aws.live,
+    )
 
 
 async def drifted(
@@ -69,7 +78,14 @@ async def drifted(
 ) -> tuple[Plan, dict[str, LiveDestination]]:
     """Drift and unmanaged integrations, as a plan without changes, and what Genesys holds."""
     live = await client.list_destinations()
-    computed = plan(ctx.inputs.desired, ctx.state, live)
+    await ctx.refresh_buses()
+    computed = plan(
+        ctx.inputs.desired,
+        ctx.state,
+        live,
+        buses=ctx.aws.wanted or {},
+        live_buses=ctx.aws.live or {},
+    )
     ctx.metrics.set_drift(len(computed.drift) + len(computed.unmanaged))
     return Plan(changes=(), drift=computed.drift, unmanaged=computed.unmanaged), live
 

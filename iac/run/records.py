@@ -15,7 +15,7 @@ def job_record(job: Job, computed: Plan) -> AuditRecord:
     """A change that was attempted, however it ended."""
     return AuditRecord(
         action=job.change.action.value,
-        key=job.change.key,
+        key=job.change.resource,
         genesys_id=job.genesys_id,
         before=job.change.before,
         after=job.change.after,
@@ -32,7 +32,7 @@ def blocked_record(change: Change, computed: Plan) -> AuditRecord:
     """Compliance wants the refusals too: a change a failed gate blocked, never attempted."""
     return AuditRecord(
         action=change.action.value,
-        key=change.key,
+        key=change.resource,
         genesys_id=change.id,
         before=change.before,
         after=change.after,

@@ -6,6 +6,7 @@ from dataclasses import replace
 from typing import Protocol
 
 from iac.plan import Plan
+from iac.plan.model import BUS_SUFFIX
 from iac.run import records
 from iac.run.context import RunContext
 from iac.run.outcomes import RefreshOutcome
@@ -33,6 +34,13 @@ async def refresh_only(ctx: RunContext, view: RefreshView, *, auto_approve: bool
     kept = []
     for d in report.drift:
         entry = state.resources[d.key]
+        if d.bus:
+            if d.deleted and entry.bus is not None:
+                # The bus is gone from its account: state forgets it (the plan creates it).
+                before = entry.bus.attributes()
+                state = state.with_resource(d.key, replace(entry, bus=None))
+                audit.append(records.refresh_record(d.key + BUS_SUFFIX, d.id, before, None))
+            continue
         if d.deleted and entry.deposed:
             # Forgetting it would orphan the leftovers a failed replace still has to delete.
             kept.append(

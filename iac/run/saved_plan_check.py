@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from iac.errors import IacError, StalePlanError
 from iac.genesys.live import LiveDestination
-from iac.plan import Plan, PlanRequest
+from iac.plan import Change, Plan, PlanRequest
 from iac.plan.basis import stale_reasons
 from iac.run.context import RunContext
 from iac.run.inputs import Inputs
@@ -59,6 +59,7 @@ async def still_valid(
             f"{ctx.options.workspace!r} (pass --workspace {saved.basis.workspace})."
         )
     live = await client.list_destinations()
+    await ctx.refresh_buses()
     affected = {c.id for c in saved.plan.changes if c.id}
     reasons = stale_reasons(saved.basis, ctx.state, ctx.state_on_disk, live, affected)
     if reasons:
@@ -69,7 +70,15 @@ async def still_valid(
         )
     # Made for the same request (mode, targets, replace), which the file records.
     again = planned_from(ctx, live, PlanRequest.of(saved.plan))
-    if _decisions(again) != _decisions(saved.plan):
+    if _decisions(again.bus_changes) != _decisions(saved.plan.bus_changes):
+        # The basis fingerprints Genesys, not AWS: a bus made or deleted since the review
+        # shows only here, and is the world moving on, not a damaged file.
+        raise StalePlanError(
+            "The saved plan is stale and was not applied:\n"
+            "  - the partner event buses in AWS changed since it was made\n"
+            "Run iac plan again and review the new plan."
+        )
+    if _decisions(again.changes) != _decisions(saved.plan.changes):
         raise IacError(
             "The saved plan does not match what its configuration plans against this state "
             "and Genesys: the file was edited or damaged. It was not applied; run iac plan "
@@ -81,18 +90,26 @@ async def still_valid(
         saved.plan,
         gates=(),
         changes=tuple(replace(c, blocked_by=()) for c in saved.plan.changes),
+        bus_changes=tuple(replace(c, blocked_by=()) for c in saved.plan.bus_changes),
     )
     regated = await ctx.gated(fresh, live, client)
-    then = {c.job_id: c.blocked_by for c in saved.plan.changes}
-    kept_blocked = tuple(
-        replace(c, blocked_by=tuple(dict.fromkeys((*then.get(c.job_id, ()), *c.blocked_by))))
-        for c in regated.changes
-    )
-    return replace(regated, changes=kept_blocked), live
+    then = {c.job_id: c.blocked_by for c in saved.plan.every_change}
+
+    def kept_blocked(changes: tuple[Change, ...]) -> tuple[Change, ...]:
+        return tuple(
+            replace(c, blocked_by=tuple(dict.fromkeys((*then.get(c.job_id, ()), *c.blocked_by))))
+            for c in changes
+        )
+
+    return replace(
+        regated,
+        changes=kept_blocked(regated.changes),
+        bus_changes=kept_blocked(regated.bus_changes),
+    ), live
 
 
-def _decisions(computed: Plan) -> list[tuple[Any, ...]]:
-    """What a plan decides, leaving out the gate results added to it afterwards."""
+def _decisions(changes: tuple[Change, ...]) -> list[tuple[Any, ...]]:
+    """What a plan's changes decide, leaving out the gate results added to them afterwards."""
     return [
         (
             c.job_id,
@@ -104,6 +121,7 @@ def _decisions(computed: Plan) -> list[tuple[Any, ...]]:
             c.waits_for_identity,
             c.destroy_before_create,
             c.previous_key,
+            c.bus,
         )
-        for c in computed.changes
+        for c in changes
     ]

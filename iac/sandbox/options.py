@@ -29,6 +29,10 @@ class SandboxOptions:
     behaviour: Mapping[str, Any] | None = None
     behaviour_file: Path | None = None  # a JSON object of modes; ``behaviour``'s keys win
     faults_file: Path | None = None  # JSON list of fault rules loaded at start
+    # An AWS-compatible endpoint (e.g. moto in server mode) where the sandbox plays Genesys'
+    # part: creating the partner event source when an integration becomes ACTIVE, deleting it
+    # with the integration. None: AWS_ENDPOINT_URL_EVENTS or AWS_ENDPOINT_URL if set; "": none.
+    aws_endpoint: str | None = None
     seed: int | None = None  # for probability faults
     # OAuth scopes of the client; empty: created without scopes, so not scope-restricted
     scopes: tuple[str, ...] = ()

@@ -18,6 +18,7 @@ from typing import Any
 
 from iac.sandbox import eventbridge, rules
 from iac.sandbox.activation import ActivationPolicy, resolve_state
+from iac.sandbox.aws_partner import AwsPartner
 from iac.sandbox.behaviour import Behaviour, BehaviourSetting
 from iac.sandbox.errors import bad_request, invalid_value, not_found
 from iac.sandbox.index import RecordIndex, copy_json
@@ -41,6 +42,8 @@ class OrgStore:
         self._activation = activation
         self._behaviour = behaviour or BehaviourSetting()
         self._clock = clock
+        # Genesys' part on the AWS side (an AWS endpoint given): None leaves AWS alone.
+        self.partner: AwsPartner | None = None
         # Deleted integrations still readable (delete_visible_seconds): id -> (record, until).
         # Kept in memory only: a restart of the sandbox ends their visibility.
         self._gone: dict[str, tuple[Record, float]] = {}
@@ -190,6 +193,26 @@ class OrgStore:
             "outcome": outcome.code,
             "message": outcome.message,
         }
+        if self.partner is not None and outcome.code == "ACTIVE":
+            # Genesys makes the partner event source as the integration becomes ACTIVE.
+            settles = rec["state"]["settlesAt"]
+            timer = threading.Timer(
+                max(0.0, settles - now), self._source_due, (rec["id"], settles)
+            )
+            timer.daemon = True
+            timer.start()
+
+    def _source_due(self, integration_id: str, settles_at: float) -> None:
+        """The activation that started at ``settles_at`` settled: the partner's source, if
+        the integration is still there, still activated by that same attempt."""
+        with self._lock:
+            rec = self._index.get(integration_id)
+            state = rec["state"] if rec is not None else {}
+            if state.get("settlesAt") != settles_at or state.get("outcome") != "ACTIVE":
+                return
+            properties = copy.deepcopy(rec["config"]["properties"]) if rec else {}
+        if self.partner is not None:
+            self.partner.activated(properties)
 
     def delete(self, integration_id: str) -> Record:
         """DELETE: gone at once for every write; reads may still see it for a while.
@@ -208,6 +231,8 @@ class OrgStore:
             rec["intendedState"] = "DELETED"
             if seconds > 0:
                 self._gone[integration_id] = (copy.deepcopy(rec), self._clock() + seconds)
+        if self.partner is not None:
+            self.partner.deleted(rec["config"]["properties"])
         return rec
 
     def put_config(self, integration_id: str, doc: dict[str, Any]) -> Record:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,6 +21,7 @@ from urllib.parse import urlsplit
 from iac.sandbox.activation import ActivationPolicy
 from iac.sandbox.admin import PREFIX, Admin
 from iac.sandbox.api import Api
+from iac.sandbox.aws_partner import AwsPartner
 from iac.sandbox.behaviour import BehaviourSetting, initial_behaviour
 from iac.sandbox.body import parse_query
 from iac.sandbox.errors import ApiError, error_body, not_found, rate_limited
@@ -44,6 +46,13 @@ class _Sandbox:
         )
         self.activation = ActivationPolicy(options.activation_delay)
         self.store = OrgStore(data_file, self.activation, self.behaviour)
+        aws_endpoint = options.aws_endpoint
+        if aws_endpoint is None:
+            aws_endpoint = os.environ.get("AWS_ENDPOINT_URL_EVENTS") or os.environ.get(
+                "AWS_ENDPOINT_URL"
+            )
+        if aws_endpoint:
+            self.store.partner = AwsPartner(aws_endpoint, self.store.org_id)
         rules = load_rules_file(options.faults_file) if options.faults_file else []
         self.faults = FaultBook(rules, options.seed)
         self.limiter = RateLimiter(

@@ -61,6 +61,8 @@ def _to_json(state: State) -> dict[str, Any]:
             del entry["prevent_destroy"]
         if entry["verified"]:
             del entry["verified"]
+        if entry["bus"] is None:
+            del entry["bus"]
         resources[key] = entry
     document: dict[str, Any] = {
         "version": state.version,

@@ -14,6 +14,34 @@ FORMAT_VERSION = 1
 
 
 @dataclass(frozen=True)
+class BusState:
+    """The partner event bus of a destination's ``aws_event_bus`` block, as last verified:
+    ``owned`` when iac created it (and so deletes it); otherwise iac only verified it."""
+
+    name: str
+    aws_account_id: str
+    aws_region: str
+    owned: bool
+
+    def attributes(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "aws_account_id": self.aws_account_id,
+            "aws_region": self.aws_region,
+            "owned": self.owned,
+        }
+
+    @classmethod
+    def of(cls, attributes: dict[str, Any]) -> BusState:
+        return cls(
+            str(attributes["name"]),
+            str(attributes["aws_account_id"]),
+            str(attributes["aws_region"]),
+            bool(attributes["owned"]),
+        )
+
+
+@dataclass(frozen=True)
 class ResourceState:
     """One managed destination: its Genesys id and the attributes last applied to it."""
 
@@ -28,6 +56,9 @@ class ResourceState:
     # False for the placeholder a create records before configuring: a run cut off there
     # leaves an integration nobody verified, and the next plan must verify it.
     verified: bool = True
+    # The destination's partner event bus (aws_event_bus), once verified; None: none (and in
+    # every state written before iac managed buses).
+    bus: BusState | None = None
 
 
 @dataclass(frozen=True)

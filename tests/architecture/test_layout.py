@@ -35,6 +35,8 @@ PLAN_MAY_IMPORT = (
     "iac.plan",
     "iac.state.model",
     "iac.genesys.live",
+    # The partner event bus as plain data (no boto3): the planner plans buses too.
+    "iac.aws.live",
     "iac.config.models",
     "iac.errors",
     "iac.vocabulary",

@@ -84,6 +84,7 @@ def test_output_is_stable_and_ordered() -> None:
         "mode",
         "targets",
         "replace_requested",
+        "bus_changes",
     ]
     assert list(data["changes"][0])[:3] == ["key", "action", "id"]
     assert {c["action"] for c in data["changes"]} == {

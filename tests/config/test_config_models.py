@@ -147,3 +147,24 @@ def test_valid_keys(key: str) -> None:
 def test_invalid_keys(key: str) -> None:
     with pytest.raises(ValidationError):
         DestinationsFile.model_validate({"destinations": {key: VALID}})
+
+
+def test_aws_event_bus_takes_create_or_name_not_both() -> None:
+    from pydantic import ValidationError
+
+    from iac.config.models import Destination
+
+    base = {
+        "name": "x",
+        "aws_account_id": "123456789012",
+        "aws_region": "us-east-1",
+        "event_source_suffix": "x",
+        "topic_filters": ["v2.users.{id}.activity"],
+    }
+    assert Destination.model_validate({**base, "aws_event_bus": {"create": True}}).aws_event_bus
+    named = Destination.model_validate({**base, "aws_event_bus": {"name": "bus"}})
+    assert named.aws_event_bus is not None and named.aws_event_bus.name == "bus"
+    assert "aws_event_bus" not in named.attributes()  # not an attribute of the integration
+    for bad in ({"create": True, "name": "bus"}, {}, {"create": False}):
+        with pytest.raises(ValidationError):
+            Destination.model_validate({**base, "aws_event_bus": bad})

@@ -134,8 +134,17 @@ def test_a_lost_create_answer_makes_one_integration_whether_names_are_kept(
 def test_a_429_storm_costs_time_not_a_failed_job(work: Workdir, sandbox: Sandbox) -> None:
     keys = [f"dest{n}" for n in range(6)]
     work.write(config(*(destination(k, f"{k}-prod") for k in keys)))
-    # Most API calls are throttled, some many times in a row: a fixed count of six tries
-    # lost jobs under far less.
+    # Most API calls are throttled, and the first create seven times in a row (creates are
+    # sent one at a time, so nothing comes between): a fixed count of six tries lost jobs
+    # under far less. The run of seven is certain; a random storm's longest run is not.
+    first_post_throttled = [1, 2, 3, 4, 5, 6, 7]
+    sandbox.add_fault(
+        method="POST",
+        path="/api/v2/integrations",
+        status=429,
+        retry_after=0,
+        on_calls=first_post_throttled,
+    )
     sandbox.add_fault(method="*", path="/api/v2/*", status=429, retry_after=0, probability=0.6)
 
     applied = work.iac("apply", str(work.config), "--auto-approve")

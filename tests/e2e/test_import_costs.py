@@ -187,3 +187,30 @@ def test_show_and_state_commands_do_not_import_the_genesys_sdk(tmp_path: Path) -
                 f"`iac {name}` does not talk to Genesys but imported {package}. Import chain "
                 "(from -X importtime):\n  " + "\n  ".join(loaded)
             )
+
+
+def test_plan_of_a_configuration_without_aws_event_bus_does_not_import_boto3(
+    tmp_path: Path,
+) -> None:
+    """boto3 is optional and costs start-up time: only ``aws_event_bus`` blocks load it."""
+    examples = REPO_ROOT / "examples"
+    result = run_with_importtime(
+        "plan",
+        str(examples),
+        "--sandbox",
+        "--skip-probes",
+        "--state-dir",
+        str(tmp_path / "state"),
+        cwd=tmp_path,
+        env=clean_env(),
+    )
+    assert result.returncode in (0, 2), (
+        f"`iac plan examples` exited {result.returncode}.\nstdout:\n{result.stdout}\n"
+        f"stderr (importtime lines removed):\n{without_importtime(result.stderr)}"
+    )
+    for package in ("boto3", "botocore", "iac.aws.client"):
+        loaded = describe_imports(result.stderr, package)
+        assert not loaded, (
+            f"`iac plan examples` has no aws_event_bus block but imported {package}. Import "
+            "chain (from -X importtime):\n  " + "\n  ".join(loaded)
+        )

@@ -6,7 +6,9 @@ protocol carries in clear on loopback), the proxy does not forward them, and ins
 
 * ``"cut"``: closes both sides, as a network failure or a server restart would;
 * ``"stall"``: holds that connection silently, as a hung network would, until the client
-  goes away; then closes the server side too (as the kernel would for a dead process).
+  goes away; then closes the server side too (as the kernel would for a dead process);
+* ``"drop_answer"``: forwards the request, so the server carries it out, then closes the
+  connection instead of passing the server's answer back: an answer lost on the way.
 
 ``triggered`` is set then, so a test waits on it rather than sleeping.
 """
@@ -19,7 +21,7 @@ import threading
 from types import TracebackType
 from typing import Literal
 
-Mode = Literal["cut", "stall"]
+Mode = Literal["cut", "stall", "drop_answer"]
 
 
 class TcpProxy:
@@ -43,13 +45,18 @@ class TcpProxy:
             server = socket.create_connection(("127.0.0.1", self.target_port))
             with self._lock:
                 self._sockets += [client, server]
-            upstream = threading.Thread(target=self._client_to_server, args=(client, server))
-            downstream = threading.Thread(target=self._pump, args=(server, client))
+            dropping = threading.Event()  # this connection's next answer is to be lost
+            upstream = threading.Thread(
+                target=self._client_to_server, args=(client, server, dropping)
+            )
+            downstream = threading.Thread(target=self._pump, args=(server, client, dropping))
             for thread in (upstream, downstream):
                 thread.daemon = True
                 thread.start()
 
-    def _client_to_server(self, client: socket.socket, server: socket.socket) -> None:
+    def _client_to_server(
+        self, client: socket.socket, server: socket.socket, dropping: threading.Event
+    ) -> None:
         tail = b""
         stalled = False
         while data := _recv(client):
@@ -59,6 +66,11 @@ class TcpProxy:
                 continue  # swallowed: the server never hears from this client again
             if not self.triggered.is_set() and self.trigger in seen:
                 self.triggered.set()
+                if self.mode == "drop_answer":
+                    dropping.set()
+                    with contextlib.suppress(OSError):
+                        server.sendall(data)
+                    continue
                 if self.mode == "cut":
                     break
                 stalled = True
@@ -67,8 +79,10 @@ class TcpProxy:
                 server.sendall(data)
         _close(client, server)
 
-    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
+    def _pump(self, source: socket.socket, sink: socket.socket, dropping: threading.Event) -> None:
         while data := _recv(source):
+            if dropping.is_set():
+                break  # the answer is lost: the client sees the connection close
             try:
                 sink.sendall(data)
             except OSError:

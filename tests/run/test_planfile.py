@@ -152,7 +152,7 @@ def test_round_trip_keeps_an_org_api_url(tmp_path: Path) -> None:
 def test_the_file_is_a_versioned_document_with_a_creation_time(saved_file: Path) -> None:
     raw = document(saved_file)
     assert raw["kind"] == "iac-saved-plan"
-    assert raw["format_version"] == 3
+    assert raw["format_version"] == 4
     assert raw["config_dir"] == "config/prod"
     assert raw["plan"]["format_version"] == 1
     assert raw["protected"] == ["rep", "upd"]  # sorted: the same plan, the same file
@@ -302,14 +302,14 @@ def test_an_org_block_with_region_and_api_url_is_damaged(saved_file: Path) -> No
     assert "mutually exclusive" in message
 
 
-@pytest.mark.parametrize("version", [2, 4, None])
+@pytest.mark.parametrize("version", [2, 3, 5, None])
 def test_a_plan_in_another_format_is_refused_with_what_to_do(
     saved_file: Path, version: Any
 ) -> None:
     message = damaged_error(saved_file, _set(version, "format_version"))
     assert message == (
         f"{saved_file} is a saved plan in format {version!r}, which this iac does not apply "
-        "(it writes format 3). Run iac plan again."
+        "(it writes format 4). Run iac plan again."
     )
 
 

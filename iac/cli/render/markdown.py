@@ -54,7 +54,7 @@ def render_markdown(
 ) -> str:
     """Markdown for a PR comment, at most ``max_chars`` characters (code points).
     ``drift_only``: an ``iac drift`` report (no plan); ``extra_sections`` go last."""
-    shown = [c for c in plan.changes if c.action is not Action.NOOP or c.moves]
+    shown = [c for c in plan.every_change if c.action is not Action.NOOP or c.moves]
     gates_by_key: dict[str | None, list[GateResult]] = {}
     for gate in plan.gates:
         gates_by_key.setdefault(gate.key, []).append(gate)
@@ -117,7 +117,7 @@ def _summary_row(change: Change, gates: Sequence[GateResult]) -> str:
 
 def _destination(change: Change, *, html: bool = False) -> str:
     code = _html_code if html else _code
-    name = code(change.key)
+    name = code(change.resource)
     return f"{name} (deposed {code(change.id or '')})" if change.deposed else name
 
 
@@ -213,9 +213,10 @@ def _drift_section(drift: Sequence[Drift], drift_only: bool = False) -> str:
         return ""
     rows = []
     for d in drift:
-        where = f"{_code(d.key)} (id {_code(d.id)})"
+        where = f"{_code(d.address.removeprefix('destination.'))} (id {_code(d.id)})"
         if d.deleted:
-            rows.append(_row([where, "**deleted in Genesys**", "", ""]))
+            gone = "**deleted in its AWS account**" if d.bus else "**deleted in Genesys**"
+            rows.append(_row([where, gone, "", ""]))
         rows += [_change_row(a, first=where) for a in d.attribute_changes]
     return "\n".join(
         [

@@ -50,6 +50,12 @@ def render_entry(key: str, entry: ResourceState) -> str:
         else:
             lines.append(f"    {name:<{width}} = {json.dumps(value, ensure_ascii=False)}")
     lines.append("}")
+    if entry.bus is not None:
+        bus = entry.bus.attributes()
+        lines.append(f"# destination.{key}.aws_event_bus:")
+        lines.append(f'aws_event_bus "{key}" {{')
+        lines += [f"    {n:<14} = {json.dumps(v, ensure_ascii=False)}" for n, v in bus.items()]
+        lines.append("}")
     return "\n".join(lines) + "\n"
 
 
@@ -63,6 +69,8 @@ def entry_json(key: str, entry: ResourceState) -> str:
         "prevent_destroy": entry.prevent_destroy,
         "verified": entry.verified,
     }
+    if entry.bus is not None:
+        data["aws_event_bus"] = entry.bus.attributes()
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 

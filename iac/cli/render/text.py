@@ -160,7 +160,7 @@ def _render_gates(gates: tuple[GateResult, ...], color: bool = False) -> list[st
 
 
 def _address(change: Change | Drift) -> str:
-    return f"destination.{change.key}"
+    return change.address
 
 
 def _render_change(change: Change, color: bool = False) -> list[str]:
@@ -187,7 +187,8 @@ def _render_change(change: Change, color: bool = False) -> list[str]:
         lines.append(
             f"  # (takes the AWS identity destination.{change.waits_for_identity} frees{order})"
         )
-    lines.append(f'{_paint(_MARKER[change.action], color)} destination "{change.key}" {{')
+    kind = "aws_event_bus" if change.bus else "destination"
+    lines.append(f'{_paint(_MARKER[change.action], color)} {kind} "{change.key}" {{')
     if change.id and change.action is not Action.CREATE:
         lines.append(f"        {'id':<{_width(change)}} = {_fmt(change.id)}")
     if change.action is Action.CREATE:
