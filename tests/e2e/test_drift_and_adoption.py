@@ -8,7 +8,13 @@ from pathlib import Path
 
 import httpx
 import jsonschema
-from iac_testing.cli_world import Sandbox, Workdir, config, destination
+from iac_testing.cli_world import (
+    Sandbox,
+    Workdir,
+    config,
+    destination,
+    replace_keeping_the_old,
+)
 from iac_testing.org_edits import make_unmanaged
 
 SCHEMA = json.loads((Path(__file__).parents[2] / "schemas" / "plan.schema.json").read_text())
@@ -170,12 +176,8 @@ def test_apply_takes_matching_live_values_into_state_so_drift_settles(
 def test_refresh_only_keeps_leftovers_a_failed_replace_must_delete(
     work: Workdir, sandbox: Sandbox
 ) -> None:
-    work.write(config(destination("orders", "orders-prod")))
-    assert work.iac("apply", str(work.config), "--auto-approve").exit_code == 0
-    old_id = sandbox.by_suffix()["orders-prod"]["id"]
-    sandbox.add_fault(method="DELETE", path=f"/api/v2/integrations/{old_id}", status=400)
-    work.write(config(destination("orders", "orders-v2")))
-    assert work.iac("apply", str(work.config), "--auto-approve").exit_code == 1
+    old_id, replaced = replace_keeping_the_old(work, sandbox)
+    assert replaced.exit_code == 1
     assert work.state()["resources"]["orders"]["deposed"] == [old_id]
     delete_directly(sandbox, sandbox.by_suffix()["orders-v2"]["id"])
 

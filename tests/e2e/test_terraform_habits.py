@@ -11,7 +11,13 @@ from pathlib import Path
 
 from click.testing import CliRunner
 from iac_testing.audit_trails import record, write_trail
-from iac_testing.cli_world import Sandbox, Workdir, config, destination
+from iac_testing.cli_world import (
+    Sandbox,
+    Workdir,
+    config,
+    destination,
+    replace_keeping_the_old,
+)
 from iac_testing.served_sandbox import REPO_ROOT, clean_env
 
 from iac.audit import AuditLog
@@ -125,12 +131,7 @@ def test_a_stale_saved_plan_exits_3(work: Workdir, sandbox: Sandbox) -> None:
 def test_a_replace_whose_old_integration_stays_counts_the_one_added(
     work: Workdir, sandbox: Sandbox
 ) -> None:
-    work.write(config(destination("orders", "orders-prod")))
-    assert work.iac("apply", str(work.config), "--auto-approve").exit_code == 0
-    old_id = sandbox.by_suffix()["orders-prod"]["id"]
-    sandbox.add_fault(method="DELETE", path=f"/api/v2/integrations/{old_id}", status=400)
-    work.write(config(destination("orders", "orders-v2")))
-    applied = work.iac("apply", str(work.config), "--auto-approve")
+    old_id, applied = replace_keeping_the_old(work, sandbox)
     assert applied.exit_code == 1
     assert "Resources: 1 added, 0 changed, 0 destroyed." in applied.output
     assert work.state()["resources"]["orders"]["deposed"] == [old_id]

@@ -168,3 +168,14 @@ def destination(
 
 def config(*destinations: str) -> str:
     return "destinations:\n" + "".join(destinations)
+
+
+def replace_keeping_the_old(work: Workdir, sandbox: Sandbox) -> tuple[str, Result]:
+    """Apply destination ``orders`` (suffix orders-prod), then replace it (suffix orders-v2)
+    while Genesys refuses to delete the old integration: its id, and the replace's result."""
+    work.write(config(destination("orders", "orders-prod")))
+    assert work.iac("apply", str(work.config), "--auto-approve").exit_code == 0
+    old_id = str(sandbox.by_suffix()["orders-prod"]["id"])
+    sandbox.add_fault(method="DELETE", path=f"/api/v2/integrations/{old_id}", status=400)
+    work.write(config(destination("orders", "orders-v2")))
+    return old_id, work.iac("apply", str(work.config), "--auto-approve")
