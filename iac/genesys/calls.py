@@ -30,6 +30,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception
 from iac.genesys.errors import GenesysApiError, from_api_exception, from_transport_error
 from iac.genesys.observer import CallObserver, current_job_calls
 from iac.genesys.pacing import Pacer
+from iac.genesys.pacing import retry_after as parse_retry_after
 from iac.genesys.sdk import ApiException
 from iac.genesys.transport import answer_listener
 from iac.telemetry import get_logger
@@ -206,7 +207,7 @@ class CallRunner:
         if _is_throttled(exc):
             # Refused before it was carried out: always safe to send again, within the budget.
             tries.throttled += 1
-            retry_after = _retry_after(exc)
+            retry_after = parse_retry_after(getattr(exc, "headers", None))
             wait = retry_after if retry_after is not None else policy.backoff(tries.throttled)
             return min(wait, policy.retry_after_max)
         tries.failures += 1
@@ -282,11 +283,3 @@ def _retryable(exc: BaseException, idempotent: bool) -> bool:
         return idempotent and exc.status is not None and exc.status >= 500
     return idempotent and isinstance(exc, httpx.TransportError)
 
-
-def _retry_after(exc: BaseException) -> float | None:
-    headers = getattr(exc, "headers", None) or {}
-    value = headers.get("Retry-After") if hasattr(headers, "get") else None
-    try:
-        return max(0.0, float(value)) if value is not None else None
-    except ValueError:
-        return None

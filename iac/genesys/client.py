@@ -42,13 +42,18 @@ __all__ = [
 ]
 
 
+# Requests in flight at once when the caller does not say (a plan's reads; an apply says
+# its --parallelism).
+READ_CONCURRENCY = 8
+
+
 class GenesysClient:
     def __init__(
         self,
         target: GenesysTarget,
         *,
         policy: RetryPolicy | None = None,
-        max_concurrency: int = 8,
+        max_concurrency: int = READ_CONCURRENCY,
         timeout_seconds: float = 30.0,
         observer: CallObserver | None = None,
         http: HttpxHttpClient | None = None,

@@ -67,13 +67,13 @@ def to_live(integration: Any, config: Any) -> LiveDestination:
         version=int(config.version or 1),
         reported_state=reported.code if reported else None,
         reported_detail=reported.detail.message if reported and reported.detail else None,
-        reported_since=_moment(reported.last_updated) if reported else None,
+        reported_since=moment(reported.last_updated) if reported else None,
     )
 
 
-def _moment(value: Any) -> datetime | None:
-    """A Genesys timestamp as an aware datetime (the SDK parses them; a string is parsed
-    here, in case it did not); None when absent or unreadable."""
+def moment(value: Any) -> datetime | None:
+    """A Genesys timestamp as an aware datetime (the SDK parses them; a string, as in raw
+    JSON, is parsed here); None when absent or unreadable."""
     if isinstance(value, str):
         try:
             value = datetime.fromisoformat(value.replace("Z", "+00:00"))

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
+
+from iac.genesys.convert import moment
 
 
 class MalformedAnswer(ValueError):
@@ -143,7 +145,7 @@ def _reported(data: Any) -> ReportedState:
     return ReportedState(
         code=_str(body.get("code")),
         detail=None if detail is None else StatusDetail(message),
-        last_updated=_moment(body.get("lastUpdated")),
+        last_updated=moment(body.get("lastUpdated")),
     )
 
 
@@ -183,12 +185,3 @@ def _int(value: Any) -> int | None:
             return None
     return None
 
-
-def _moment(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)

@@ -137,14 +137,12 @@ class RunContext:
 
         ``concurrency``: HTTP requests in flight at once (an apply's --parallelism); None
         keeps the client's default, for reads."""
-        from iac.genesys.client import GenesysClient  # the SDK: only for runs that talk to it
+        # The SDK: only for runs that talk to Genesys.
+        from iac.genesys.client import READ_CONCURRENCY, GenesysClient
 
-        client = (
-            GenesysClient(self.target, observer=self.metrics)
-            if concurrency is None
-            else GenesysClient(self.target, observer=self.metrics, max_concurrency=concurrency)
-        )
-        async with client:
+        async with GenesysClient(
+            self.target, observer=self.metrics, max_concurrency=concurrency or READ_CONCURRENCY
+        ) as client:
             self._connected(await client.org())
             yield client
 
