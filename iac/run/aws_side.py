@@ -7,6 +7,7 @@ boto3 is loaded only when a configuration has such a block, or the state still r
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -76,10 +77,15 @@ class AwsSide:
         }
         for account, region in sorted({(a.account, a.region) for a in addresses}):
             self.probes[(account, region)] = await self._probe(account, region)
-        for address in sorted(addresses, key=lambda a: (a.account, a.region, a.name)):
-            probe = self.probes[(address.account, address.region)]
-            if probe.caller_account == address.account:  # another account's reads mislead
-                self.live[address] = await self.access().read(address)
+        # Another account's reads would mislead: only the credentials' own account is read.
+        probes = self.probes
+        readable = sorted(
+            (a for a in addresses if probes[(a.account, a.region)].caller_account == a.account),
+            key=lambda a: (a.account, a.region, a.name),
+        )
+        # Each bus is two calls; read them all at once, not one after the other.
+        found = await asyncio.gather(*(self.access().read(a) for a in readable))
+        self.live = dict(zip(readable, found, strict=True))
 
     async def _probe(self, account: str, region: str) -> AwsProbe:
         from iac.aws.errors import AwsError
